@@ -71,7 +71,9 @@ impl RlsBank {
             return Err(RlsError::BadLambda(lambda));
         }
         if ptr.is_empty() || ptr[0] != 0 || ptr.windows(2).any(|w| w[1] < w[0]) {
-            return Err(RlsError::Layout("must start at 0 and be non-decreasing".into()));
+            return Err(RlsError::Layout(
+                "must start at 0 and be non-decreasing".into(),
+            ));
         }
         let n = ptr.len() - 1;
         let size = |k: usize| match kernel {
@@ -128,7 +130,11 @@ impl RlsBank {
             ptr: ptr.to_vec(),
             p_off,
             p,
-            pend_q: if kernel == Kernel::Packed { vec![0.0; nnz] } else { Vec::new() },
+            pend_q: if kernel == Kernel::Packed {
+                vec![0.0; nnz]
+            } else {
+                Vec::new()
+            },
             pend_c: vec![0.0; n],
             chunks,
             max_k,
@@ -257,7 +263,11 @@ impl RlsBank {
 
 fn check_len(what: &'static str, got: usize, expected: usize) -> Result<(), RlsError> {
     if got != expected {
-        return Err(RlsError::Shape { what, got, expected });
+        return Err(RlsError::Shape {
+            what,
+            got,
+            expected,
+        });
     }
     Ok(())
 }
@@ -305,13 +315,32 @@ impl Parts<'_> {
         } else {
             self.q.split_at_mut(0)
         };
-        let a = Parts { chunks: left, p: p0, w: w0, q: q0, c: c0 };
-        let b = Parts { chunks: right, p: p1, w: w1, q: q1, c: c1 };
+        let a = Parts {
+            chunks: left,
+            p: p0,
+            w: w0,
+            q: q0,
+            c: c0,
+        };
+        let b = Parts {
+            chunks: right,
+            p: p1,
+            w: w1,
+            q: q1,
+            c: c1,
+        };
         rayon::join(|| a.run(ctx), || b.run(ctx));
     }
 }
 
-fn process_chunk(ch: &Chunk, p: &mut [f64], w: &mut [f64], q: &mut [f64], c: &mut [f64], ctx: &StepCtx<'_>) {
+fn process_chunk(
+    ch: &Chunk,
+    p: &mut [f64],
+    w: &mut [f64],
+    q: &mut [f64],
+    c: &mut [f64],
+    ctx: &StepCtx<'_>,
+) {
     SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         if s.len() < 2 * ctx.max_k {

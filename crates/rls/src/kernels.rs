@@ -54,7 +54,8 @@ pub fn packed_fused(p: &mut [f64], c_prev: f64, q_prev: &[f64], x: &[f64], q: &m
             let qp = &q_prev[a..k];
             // row[b] -= s*qp[b]; acc += row[b]*x[b]; q[b] += row[b]*x[a]  (b ≥ a)
             let mut acc = 0.0;
-            for ((pab, (&qpb, &xb)), qb) in row.iter_mut().zip(qp.iter().zip(xs)).zip(qs.iter_mut()) {
+            for ((pab, (&qpb, &xb)), qb) in row.iter_mut().zip(qp.iter().zip(xs)).zip(qs.iter_mut())
+            {
                 let v = *pab - s * qpb;
                 *pab = v;
                 acc += v * xb;
@@ -120,7 +121,11 @@ mod tests {
         let mut dense = vec![0.0; k * k];
         for a in 0..k {
             for b in 0..k {
-                dense[a * k + b] = if a == b { 2.0 + a as f64 } else { 0.1 / (1.0 + (a + b) as f64) };
+                dense[a * k + b] = if a == b {
+                    2.0 + a as f64
+                } else {
+                    0.1 / (1.0 + (a + b) as f64)
+                };
             }
         }
         let mut packed = vec![0.0; packed_len(k)];

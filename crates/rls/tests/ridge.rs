@@ -39,13 +39,20 @@ fn drive_rls_equals_batch_ridge() {
         let (ptr, idx) = layout(n, 12, &mut rng);
         let lambda = 0.7;
         let mut bank = RlsBank::new(&ptr, lambda, kernel).unwrap();
-        let w0: Vec<f64> = (0..idx.len()).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let w0: Vec<f64> = (0..idx.len())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
         let mut w = w0.clone();
         let steps = 40;
-        let rs: Vec<Vec<f64>> = (0..steps).map(|_| (0..n).map(|_| rng.random_range(0.0..2.0)).collect()).collect();
-        let fs: Vec<Vec<f64>> = (0..steps).map(|_| (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()).collect();
+        let rs: Vec<Vec<f64>> = (0..steps)
+            .map(|_| (0..n).map(|_| rng.random_range(0.0..2.0)).collect())
+            .collect();
+        let fs: Vec<Vec<f64>> = (0..steps)
+            .map(|_| (0..n).map(|_| rng.random_range(-1.0..1.0)).collect())
+            .collect();
         for t in 0..steps {
-            bank.step(&idx, &rs[t], &mut w, &fs[t], Objective::Drive).unwrap();
+            bank.step(&idx, &rs[t], &mut w, &fs[t], Objective::Drive)
+                .unwrap();
         }
         for i in 0..n {
             let (a, b) = (ptr[i], ptr[i + 1]);
@@ -69,12 +76,17 @@ fn drive_rls_equals_batch_ridge() {
             let dw = pinv.dot(&rhs);
             for u in 0..k {
                 let expect = w0[a + u] + dw[u];
-                assert!((w[a + u] - expect).abs() <= 1e-9 * (1.0 + expect.abs()), "{kernel:?} row {i}");
+                assert!(
+                    (w[a + u] - expect).abs() <= 1e-9 * (1.0 + expect.abs()),
+                    "{kernel:?} row {i}"
+                );
             }
             let p = bank.p_dense(i);
             for u in 0..k {
                 for v in 0..k {
-                    assert!((p[u * k + v] - pinv[[u, v]]).abs() <= 1e-9 * (1.0 + pinv[[u, v]].abs()));
+                    assert!(
+                        (p[u * k + v] - pinv[[u, v]]).abs() <= 1e-9 * (1.0 + pinv[[u, v]].abs())
+                    );
                     // symmetry to 1e-12 (packed storage is symmetric by construction; dense by arithmetic)
                     assert!((p[u * k + v] - p[v * k + u]).abs() <= 1e-12);
                 }
@@ -104,7 +116,17 @@ fn rate_rls_reduces_to_scaled_drive_rls() {
     for _ in 0..30 {
         let r: Vec<f64> = (0..n).map(|_| rng.random_range(0.0..1.5)).collect();
         let f = [rng.random_range(0.0..0.4)];
-        bank.step(&idx, &r, &mut w, &f, Objective::Rate { transfer: &phi, ext: &ext }).unwrap();
+        bank.step(
+            &idx,
+            &r,
+            &mut w,
+            &f,
+            Objective::Rate {
+                transfer: &phi,
+                ext: &ext,
+            },
+        )
+        .unwrap();
         let x: Vec<f64> = idx.iter().map(|&j| r[j]).collect();
         let wx: f64 = x.iter().zip(&ws).map(|(a, b)| a * b).sum();
         let g = spikelearn_meanfield::phi2_prime(wx + ext[0], 0.1);
@@ -127,7 +149,9 @@ fn packed_equals_reference_and_threads_do_not_matter() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let n = 60;
     let (ptr, idx) = layout(n, 25, &mut rng);
-    let w0: Vec<f64> = (0..idx.len()).map(|_| rng.random_range(-1.0..1.0)).collect();
+    let w0: Vec<f64> = (0..idx.len())
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
     let seq: Vec<(Vec<f64>, Vec<f64>)> = (0..50)
         .map(|_| {
             (
@@ -137,7 +161,10 @@ fn packed_equals_reference_and_threads_do_not_matter() {
         })
         .collect();
     let run = |kernel: Kernel, threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| {
             let mut bank = RlsBank::new(&ptr, 1.0, kernel).unwrap();
             let mut w = w0.clone();
@@ -170,7 +197,15 @@ fn shape_and_lambda_errors() {
     assert!(RlsBank::new(&[0, 2], 0.0, Kernel::Packed).is_err());
     assert!(RlsBank::new(&[0, 2, 1], 1.0, Kernel::Packed).is_err());
     let mut bank = RlsBank::new(&[0, 2], 1.0, Kernel::Packed).unwrap();
-    let err = bank.step(&[1, 2], &[0.0; 3], &mut [0.0; 2], &[0.0; 2], Objective::Drive).unwrap_err();
+    let err = bank
+        .step(
+            &[1, 2],
+            &[0.0; 3],
+            &mut [0.0; 2],
+            &[0.0; 2],
+            Objective::Drive,
+        )
+        .unwrap_err();
     assert!(err.to_string().contains("target"));
 }
 
@@ -178,6 +213,14 @@ fn shape_and_lambda_errors() {
 #[test]
 fn non_finite_is_reported() {
     let mut bank = RlsBank::new(&[0, 1, 2], 1.0, Kernel::Packed).unwrap();
-    let err = bank.step(&[1, 0], &[f64::NAN, 1.0], &mut [0.0; 2], &[0.0; 2], Objective::Drive).unwrap_err();
+    let err = bank
+        .step(
+            &[1, 0],
+            &[f64::NAN, 1.0],
+            &mut [0.0; 2],
+            &[0.0; 2],
+            Objective::Drive,
+        )
+        .unwrap_err();
     assert_eq!(err, spikelearn_rls::RlsError::NonFinite { row: 1 });
 }

@@ -30,7 +30,11 @@ impl SparseRows {
     /// errors.
     pub fn from_rows(n: usize, rows: Vec<Vec<(usize, f64)>>) -> Result<Self, SimError> {
         if rows.len() != n {
-            return Err(SimError::Shape { what: "rows", got: rows.len(), expected: n });
+            return Err(SimError::Shape {
+                what: "rows",
+                got: rows.len(),
+                expected: n,
+            });
         }
         let mut ptr = Vec::with_capacity(n + 1);
         ptr.push(0);
@@ -40,7 +44,11 @@ impl SparseRows {
             row.sort_by_key(|e| e.0);
             for (k, &(j, v)) in row.iter().enumerate() {
                 if j >= n || (k > 0 && row[k - 1].0 == j) {
-                    return Err(SimError::Shape { what: "column index", got: j, expected: n });
+                    return Err(SimError::Shape {
+                        what: "column index",
+                        got: j,
+                        expected: n,
+                    });
                 }
                 idx.push(j);
                 val.push(v);
@@ -70,7 +78,15 @@ impl SparseRows {
                 fill[j] += 1;
             }
         }
-        Self { n, ptr, idx, val, col_ptr, col_pos, col_row }
+        Self {
+            n,
+            ptr,
+            idx,
+            val,
+            col_ptr,
+            col_pos,
+            col_row,
+        }
     }
 
     /// Random Gaussian connectivity (paper-spec §3.6, generic initial weights): each j ≠ i is connected with
@@ -85,7 +101,11 @@ impl SparseRows {
     ) -> Result<Self, SimError> {
         check_p(p)?;
         if !(sigma >= 0.0 && sigma.is_finite()) {
-            return Err(SimError::OutOfRange { field: "sigma", value: sigma, expected: "[0, inf)" });
+            return Err(SimError::OutOfRange {
+                field: "sigma",
+                value: sigma,
+                expected: "[0, inf)",
+            });
         }
         let scale = sigma / (n as f64 * p).sqrt();
         let mut rows = Vec::with_capacity(n);
@@ -114,7 +134,12 @@ impl SparseRows {
     pub fn zero_mask<R: Rng + ?Sized>(n: usize, p: f64, rng: &mut R) -> Result<Self, SimError> {
         check_p(p)?;
         let rows = (0..n)
-            .map(|i| (0..n).filter(|&j| j != i && rng.random::<f64>() < p).map(|j| (j, 0.0)).collect())
+            .map(|i| {
+                (0..n)
+                    .filter(|&j| j != i && rng.random::<f64>() < p)
+                    .map(|j| (j, 0.0))
+                    .collect()
+            })
             .collect();
         Self::from_rows(n, rows)
     }
@@ -136,7 +161,11 @@ impl SparseRows {
     pub fn matvec(&self, x: &[f64], y: &mut [f64]) {
         for i in 0..self.n {
             let (a, b) = (self.ptr[i], self.ptr[i + 1]);
-            y[i] = self.idx[a..b].iter().zip(&self.val[a..b]).map(|(&j, &w)| w * x[j]).sum();
+            y[i] = self.idx[a..b]
+                .iter()
+                .zip(&self.val[a..b])
+                .map(|(&j, &w)| w * x[j])
+                .sum();
         }
     }
     /// y += s · W[:, j] (deliver a spike of neuron j).
@@ -168,14 +197,26 @@ impl SparseRows {
     }
     /// ‖W − V‖_F for two matrices with the same pattern.
     pub fn frobenius_distance(&self, other: &SparseRows) -> f64 {
-        assert_eq!(self.ptr, other.ptr, "frobenius_distance needs identical sparsity patterns");
-        self.val.iter().zip(&other.val).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
+        assert_eq!(
+            self.ptr, other.ptr,
+            "frobenius_distance needs identical sparsity patterns"
+        );
+        self.val
+            .iter()
+            .zip(&other.val)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt()
     }
 }
 
 fn check_p(p: f64) -> Result<(), SimError> {
     if !(p > 0.0 && p <= 1.0) {
-        return Err(SimError::OutOfRange { field: "p", value: p, expected: "(0, 1]" });
+        return Err(SimError::OutOfRange {
+            field: "p",
+            value: p,
+            expected: "(0, 1]",
+        });
     }
     Ok(())
 }

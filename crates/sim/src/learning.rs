@@ -10,7 +10,13 @@ pub trait Learner {
     /// Learning interval Δt in steps (updates at window steps j with j % every == 0, j ≥ 2).
     fn every(&self) -> usize;
     /// Update `w` at window step j (1-based) given the filtered spike trains `r` and the external input.
-    fn learn(&mut self, j: usize, r: &[f64], ext: &[f64], w: &mut SparseRows) -> Result<(), SimError>;
+    fn learn(
+        &mut self,
+        j: usize,
+        r: &[f64],
+        ext: &[f64],
+        w: &mut SparseRows,
+    ) -> Result<(), SimError>;
 }
 
 /// What is trained (paper-spec §3.2 vs §3.3).
@@ -51,15 +57,24 @@ impl RlsLearner {
         targets: &[ArrayView2<'_, f64>],
     ) -> Result<Self, SimError> {
         let n = w.n();
-        let bank = RlsBank::new(&w.ptr, lambda, kernel).map_err(|e| SimError::Learn { step: 0, source: e })?;
+        let bank = RlsBank::new(&w.ptr, lambda, kernel)
+            .map_err(|e| SimError::Learn { step: 0, source: e })?;
         if every == 0 {
-            return Err(SimError::OutOfRange { field: "learn_every_ms", value: 0.0, expected: ">= dt" });
+            return Err(SimError::OutOfRange {
+                field: "learn_every_ms",
+                value: 0.0,
+                expected: ">= dt",
+            });
         }
         let steps = targets.first().map(|t| t.ncols()).unwrap_or(0);
         let mut sets = Vec::new();
         for t in targets {
             if t.nrows() != n || t.ncols() != steps {
-                return Err(SimError::Shape { what: "targets", got: t.nrows(), expected: n });
+                return Err(SimError::Shape {
+                    what: "targets",
+                    got: t.nrows(),
+                    expected: n,
+                });
             }
             let mut v = Vec::with_capacity(n * steps);
             for s in 0..steps {
@@ -67,7 +82,15 @@ impl RlsLearner {
             }
             sets.push(v);
         }
-        Ok(Self { bank, sets, n, steps, active: 0, every, mode })
+        Ok(Self {
+            bank,
+            sets,
+            n,
+            steps,
+            active: 0,
+            every,
+            mode,
+        })
     }
     /// Train on target set `k` from now on.
     pub fn select(&mut self, k: usize) {
@@ -84,9 +107,19 @@ impl Learner for RlsLearner {
     fn every(&self) -> usize {
         self.every
     }
-    fn learn(&mut self, j: usize, r: &[f64], ext: &[f64], w: &mut SparseRows) -> Result<(), SimError> {
+    fn learn(
+        &mut self,
+        j: usize,
+        r: &[f64],
+        ext: &[f64],
+        w: &mut SparseRows,
+    ) -> Result<(), SimError> {
         if j > self.steps {
-            return Err(SimError::Shape { what: "target steps", got: self.steps, expected: j });
+            return Err(SimError::Shape {
+                what: "target steps",
+                got: self.steps,
+                expected: j,
+            });
         }
         let f = &self.sets[self.active][(j - 1) * self.n..j * self.n];
         let phi;
@@ -94,9 +127,14 @@ impl Learner for RlsLearner {
             LearnMode::Drive => Objective::Drive,
             LearnMode::Rate(p) => {
                 phi = p;
-                Objective::Rate { transfer: &phi as &dyn Transfer, ext }
+                Objective::Rate {
+                    transfer: &phi as &dyn Transfer,
+                    ext,
+                }
             }
         };
-        self.bank.step(&w.idx, r, &mut w.val, f, obj).map_err(|e| SimError::Learn { step: j, source: e })
+        self.bank
+            .step(&w.idx, r, &mut w.val, f, obj)
+            .map_err(|e| SimError::Learn { step: j, source: e })
     }
 }

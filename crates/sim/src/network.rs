@@ -124,13 +124,25 @@ impl<M: NeuronModel> Network<M> {
     pub fn new(neurons: M, w: SparseRows, dt: f64, tau_s: f64) -> Result<Self, SimError> {
         let n = neurons.len();
         if w.n() != n {
-            return Err(SimError::Shape { what: "weights", got: w.n(), expected: n });
+            return Err(SimError::Shape {
+                what: "weights",
+                got: w.n(),
+                expected: n,
+            });
         }
         if !(tau_s > 0.0 && tau_s.is_finite()) {
-            return Err(SimError::OutOfRange { field: "tau_s_ms", value: tau_s * 10.0, expected: "(0, inf) ms" });
+            return Err(SimError::OutOfRange {
+                field: "tau_s_ms",
+                value: tau_s * 10.0,
+                expected: "(0, inf) ms",
+            });
         }
         if !(dt > 0.0 && dt.is_finite()) {
-            return Err(SimError::OutOfRange { field: "dt_ms", value: dt * 10.0, expected: "(0, 10] ms" });
+            return Err(SimError::OutOfRange {
+                field: "dt_ms",
+                value: dt * 10.0,
+                expected: "(0, 10] ms",
+            });
         }
         let b = 1.0 / tau_s;
         // RK4 increment of dr/dt = −b r over dt, as a factor: 1 − h + h²/2 − h³/6 + h⁴/24, h = b·dt.
@@ -206,17 +218,29 @@ impl<M: NeuronModel> Network<M> {
     ) -> Result<(), SimError> {
         let n = self.n();
         if input.stimulus.len() != n {
-            return Err(SimError::Shape { what: "stimulus", got: input.stimulus.len(), expected: n });
+            return Err(SimError::Shape {
+                what: "stimulus",
+                got: input.stimulus.len(),
+                expected: n,
+            });
         }
         if let Some(b) = input.bias
             && b.len() != n
         {
-            return Err(SimError::Shape { what: "bias", got: b.len(), expected: n });
+            return Err(SimError::Shape {
+                what: "bias",
+                got: b.len(),
+                expected: n,
+            });
         }
         if let Some(z) = input.noise
             && (z.ncols() != n || z.nrows() < trial.len())
         {
-            return Err(SimError::Shape { what: "noise rows", got: z.nrows(), expected: trial.len() });
+            return Err(SimError::Shape {
+                what: "noise rows",
+                got: z.nrows(),
+                expected: trial.len(),
+            });
         }
         let k_off = trial.k_off();
         let every = learner.as_ref().map(|l| l.every().max(1)).unwrap_or(1);
@@ -232,7 +256,10 @@ impl<M: NeuronModel> Network<M> {
                 self.ext.iter_mut().zip(b).for_each(|(e, b)| *e += b);
             }
             if let Some(z) = input.noise {
-                self.ext.iter_mut().zip(z.row(k - 1)).for_each(|(e, z)| *e += z);
+                self.ext
+                    .iter_mut()
+                    .zip(z.row(k - 1))
+                    .for_each(|(e, z)| *e += z);
             }
             for ((x, u), e) in self.x.iter_mut().zip(&self.u).zip(&self.ext) {
                 *x = u + e;
@@ -262,7 +289,11 @@ impl<M: NeuronModel> Network<M> {
                 }
             }
             if let Some((i, &v)) = self.u.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(SimError::Diverged { step: k, neuron: i, value: v });
+                return Err(SimError::Diverged {
+                    step: k,
+                    neuron: i,
+                    value: v,
+                });
             }
             // 5. learning
             let window_step = (phase == Phase::Window).then(|| k - k_off);

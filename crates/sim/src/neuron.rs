@@ -35,7 +35,9 @@ pub struct Theta {
 impl Theta {
     /// `n` neurons with phases drawn uniformly in [0, 2π).
     pub fn new(n: usize, rng: &mut dyn RngCore) -> Self {
-        let mut t = Self { theta: vec![0.0; n] };
+        let mut t = Self {
+            theta: vec![0.0; n],
+        };
         t.reset(rng);
         t
     }
@@ -110,9 +112,15 @@ mod tests {
         for &x in &[1.0f64, 0.25] {
             let expect = x.sqrt() / PI;
             let fine = rate(x, 0.01, 2000.0);
-            assert!((fine / expect - 1.0).abs() < 1e-3, "x={x}: {fine} vs {expect}");
+            assert!(
+                (fine / expect - 1.0).abs() < 1e-3,
+                "x={x}: {fine} vs {expect}"
+            );
             let coarse = rate(x, 0.1, 2000.0);
-            assert!((coarse / expect - 1.0).abs() < 2e-2, "x={x}: {coarse} vs {expect}");
+            assert!(
+                (coarse / expect - 1.0).abs() < 2e-2,
+                "x={x}: {coarse} vs {expect}"
+            );
         }
         assert_eq!(rate(-0.1, 0.1, 500.0), 0.0);
         assert_eq!(rate(0.0, 0.1, 500.0), 0.0);

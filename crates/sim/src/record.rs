@@ -43,7 +43,10 @@ pub struct WindowRecorder {
 impl WindowRecorder {
     /// Recorder for `n` neurons over `steps` window steps.
     pub fn new(var: Variable, n: usize, steps: usize) -> Self {
-        Self { var, data: Array2::zeros((n, steps)) }
+        Self {
+            var,
+            data: Array2::zeros((n, steps)),
+        }
     }
 }
 
@@ -76,7 +79,12 @@ pub struct SpikeRecorder {
 impl SpikeRecorder {
     /// Recorder storing spikes of neurons `0..max_neuron` and counting window spikes of all `n`.
     pub fn new(n: usize, max_neuron: usize) -> Self {
-        Self { spikes: Vec::new(), max_neuron, window_counts: vec![0; n], window_steps: 0 }
+        Self {
+            spikes: Vec::new(),
+            max_neuron,
+            window_counts: vec![0; n],
+            window_steps: 0,
+        }
     }
     /// Population rate in the window, spikes per neuron per τ (× 100 for Hz), given dt in τ units.
     pub fn window_rate(&self, dt: f64) -> f64 {
@@ -121,7 +129,13 @@ impl TraceRecorder {
     /// Recorder for `neurons`, one sample every `stride` steps.
     pub fn new(var: Variable, neurons: Vec<usize>, stride: usize) -> Self {
         let m = neurons.len();
-        Self { var, neurons, stride: stride.max(1), time: Vec::new(), traces: vec![Vec::new(); m] }
+        Self {
+            var,
+            neurons,
+            stride: stride.max(1),
+            time: Vec::new(),
+            traces: vec![Vec::new(); m],
+        }
     }
 }
 

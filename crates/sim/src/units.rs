@@ -31,7 +31,11 @@ impl Grid {
     /// Grid with step `dt_ms` (> 0, ≤ 10 ms).
     pub fn new(dt_ms: f64) -> Result<Self, SimError> {
         if !(dt_ms > 0.0 && dt_ms <= 10.0) {
-            return Err(SimError::OutOfRange { field: "dt_ms", value: dt_ms, expected: "(0, 10] ms" });
+            return Err(SimError::OutOfRange {
+                field: "dt_ms",
+                value: dt_ms,
+                expected: "(0, 10] ms",
+            });
         }
         Ok(Self { dt_ms })
     }
@@ -49,7 +53,11 @@ impl Grid {
         let x = ms / self.dt_ms;
         let n = x.round();
         if !(ms >= 0.0) || (x - n).abs() > 1e-9 * x.max(1.0) {
-            return Err(SimError::NotOnGrid { field, ms, dt_ms: self.dt_ms });
+            return Err(SimError::NotOnGrid {
+                field,
+                ms,
+                dt_ms: self.dt_ms,
+            });
         }
         Ok(n as usize)
     }
