@@ -9,6 +9,7 @@ pub mod connectivity;
 mod error;
 pub mod learning;
 pub mod network;
+pub mod protocol;
 pub mod neuron;
 pub mod record;
 pub mod units;
