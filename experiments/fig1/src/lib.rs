@@ -16,7 +16,7 @@ use spikelearn_sim::protocol::{
     train_loops,
 };
 use spikelearn_sim::{Input, LearnMode, Network, RlsLearner, SimError, Theta, TraceRecorder, Variable};
-use spikelearn_targets::TargetSpec;
+use spikelearn_targets::{SinesParams, TargetSpec};
 
 /// Parameters of the Figure 1 reproduction.
 ///
@@ -70,7 +70,7 @@ impl Default for Fig1Params {
             },
             protocol: ProtocolParams { stim_ms: 50.0, loops: 30, test_trials: 5, ..ProtocolParams::default() },
             rate_loops: 100,
-            targets: TargetSpec::default_sines(),
+            targets: TargetSpec::Sines(SinesParams::default()),
             supplement2: true,
             supp2_stim_ms: 100.0,
             n_traces: 10,
@@ -397,7 +397,7 @@ impl Experiment for Fig1 {
         let mut fig = Figure::new("fig1", Self::TITLE, 3);
         for (kind, o, tg, off) in [
             (Kind::Drive, &drive, drive_targets.view(), 3.0),
-            (Kind::Rate, &rate, rate_targets.view(), 0.5),
+            (Kind::Rate, &rate, rate_targets.view(), 1.0),
         ] {
             let k = kind.key();
             let what = if kind == Kind::Drive { "synaptic drive" } else { "filtered spike train" };
@@ -430,7 +430,7 @@ impl Experiment for Fig1 {
             let mut f2 = Figure::new("fig1_supp2", "Figure 1—figure supplement 2: training a network with W0 = 0", 3);
             for (kind, o, tg, off) in [
                 (Kind::Drive, &d0, drive_targets.view(), 3.0),
-                (Kind::Rate, &r0, rate_targets.view(), 0.5),
+                (Kind::Rate, &r0, rate_targets.view(), 1.0),
             ] {
                 let k = kind.key();
                 f2.push_panel(
