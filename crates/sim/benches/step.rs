@@ -1,3 +1,4 @@
+#![allow(missing_docs)] // criterion macros generate undocumented items
 //! Criterion bench: one simulation step of a random network (no learning) at N ∈ {200, 500, 1000}, p = 0.3.
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;

@@ -163,7 +163,8 @@ impl NetworkParams {
 pub struct Schedule {
     /// One training loop.
     pub train: Trial,
-    /// One test trial (no free run before the stimulus: the state is reset instead).
+    /// One test trial: from a reset state (random phases, r = u = 0) the same free run, stimulus and window
+    /// as a training loop, then `post` more steps (the authors' `run_test.jl`).
     pub test: Trial,
     /// Learning interval in steps.
     pub every: usize,
@@ -198,7 +199,7 @@ impl ProtocolParams {
         }
         Ok(Schedule {
             train: Trial { pre, stim, window, post: 0 },
-            test: Trial { pre: 0, stim, window, post },
+            test: Trial { pre, stim, window, post },
             every,
         })
     }
@@ -282,7 +283,8 @@ pub fn run_trial<M: NeuronModel>(
 }
 
 /// A test trial: reset the state with `rng` (fresh random phases, r = u = 0), then [`run_trial`] without
-/// learning.
+/// learning. Use [`Schedule::test`]: like the authors' code, the network runs freely for `pre` steps before
+/// the stimulus, so the stimulus arrives on spontaneous activity exactly as in training.
 pub fn test_trial<M: NeuronModel>(
     net: &mut Network<M>,
     trial: &Trial,

@@ -141,7 +141,7 @@ impl TraceRecorder {
 
 impl Recorder for TraceRecorder {
     fn record(&mut self, v: &StepView<'_>) {
-        if v.step % self.stride != 0 {
+        if !v.step.is_multiple_of(self.stride) {
             return;
         }
         self.time.push(v.time);

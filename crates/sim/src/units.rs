@@ -52,7 +52,7 @@ impl Grid {
     pub fn steps(&self, field: &'static str, ms: f64) -> Result<usize, SimError> {
         let x = ms / self.dt_ms;
         let n = x.round();
-        if !(ms >= 0.0) || (x - n).abs() > 1e-9 * x.max(1.0) {
+        if ms.is_nan() || ms < 0.0 || (x - n).abs() > 1e-9 * x.max(1.0) {
             return Err(SimError::NotOnGrid {
                 field,
                 ms,
