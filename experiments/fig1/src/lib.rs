@@ -8,14 +8,17 @@ use ndarray::{Array2, ArrayView2};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use spikelearn_lab::{
-    Color, Ctx, Experiment, Figure, ParamError, Panel, Profile, Report, Series, Stream, Table, Validate,
+    Color, Ctx, Experiment, Figure, Panel, ParamError, Profile, Report, Series, Stream, Table,
+    Validate,
 };
 use spikelearn_meanfield::{Phi1, Phi2};
 use spikelearn_sim::protocol::{
-    InitialWeights, LoopRecord, NetworkParams, ProtocolParams, Schedule, TrialStats, mean, run_trial, test_trial,
-    train_loops,
+    InitialWeights, LoopRecord, NetworkParams, ProtocolParams, Schedule, TrialStats, mean,
+    run_trial, test_trial, train_loops,
 };
-use spikelearn_sim::{Input, LearnMode, Network, RlsLearner, SimError, Theta, TraceRecorder, Variable};
+use spikelearn_sim::{
+    Input, LearnMode, Network, RlsLearner, SimError, Theta, TraceRecorder, Variable,
+};
 use spikelearn_targets::{SinesParams, TargetSpec};
 
 /// Parameters of the Figure 1 reproduction.
@@ -27,7 +30,9 @@ use spikelearn_targets::{SinesParams, TargetSpec};
 /// | network.sigma | 4 | σ | Fig 1 Methods (rows mean-subtracted) |
 /// | network.tau_s_ms | 20 | τ_s | Fig 1 Methods |
 /// | network.dt_ms | 1 | – | authors' code (paper-spec §2.5) |
-/// | protocol.stim_ms | 50 | – | Fig 1 Methods (caption says 100; paper-spec §12.1) |
+/// | protocol.stim_ms | 100 | – | Fig 1 caption and authors' code (Methods say 50; paper-spec §12.1, README) |
+/// | protocol.stim_amp | 2 | – | authors' code I_i ~ U[−2, 2] (Methods say U[−1, 1]; README) |
+/// | protocol.test_trials | 10 | – | this project (issue: at least 5) |
 /// | protocol.learn_every_ms | 2 | Δt | Fig 1 Methods |
 /// | protocol.lambda | 1 | λ | Fig 1 Methods |
 /// | protocol.loops | 30 | – | not stated; paper-spec §12.11 default for drive training |
@@ -68,7 +73,15 @@ impl Default for Fig1Params {
                 tau_s_ms: 20.0,
                 dt_ms: 1.0,
             },
-            protocol: ProtocolParams { stim_ms: 50.0, loops: 30, test_trials: 5, ..ProtocolParams::default() },
+            // Stimulus: the authors' code (100 ms, U[-2, 2]); Methods say 50 ms, U[-1, 1] — with those the trained
+            // network is not robust to the state at stimulus onset (measured, see README.md).
+            protocol: ProtocolParams {
+                stim_ms: 100.0,
+                stim_amp: 2.0,
+                loops: 30,
+                test_trials: 10,
+                ..ProtocolParams::default()
+            },
             rate_loops: 100,
             targets: TargetSpec::Sines(SinesParams::default()),
             supplement2: true,
@@ -81,7 +94,11 @@ impl Default for Fig1Params {
 
 fn sim_err(e: SimError) -> ParamError {
     match e {
-        SimError::OutOfRange { field, value, expected } => ParamError::out_of_range(field, value, expected),
+        SimError::OutOfRange {
+            field,
+            value,
+            expected,
+        } => ParamError::out_of_range(field, value, expected),
         SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
         other => ParamError::invalid("network", other.to_string()),
     }
@@ -93,13 +110,24 @@ impl Validate for Fig1Params {
         self.protocol.validate().map_err(sim_err)?;
         let grid = self.network.grid().map_err(sim_err)?;
         self.protocol.schedule(&grid).map_err(sim_err)?;
-        grid.steps("supp2_stim_ms", self.supp2_stim_ms).map_err(sim_err)?;
-        self.targets.validate().map_err(|e| ParamError::invalid("targets", e))?;
+        grid.steps("supp2_stim_ms", self.supp2_stim_ms)
+            .map_err(sim_err)?;
+        self.targets
+            .validate()
+            .map_err(|e| ParamError::invalid("targets", e))?;
         if self.n_traces > self.network.n {
-            return Err(ParamError::out_of_range("n_traces", self.n_traces, "<= network.n"));
+            return Err(ParamError::out_of_range(
+                "n_traces",
+                self.n_traces,
+                "<= network.n",
+            ));
         }
         if self.n_raster > self.network.n {
-            return Err(ParamError::out_of_range("n_raster", self.n_raster, "<= network.n"));
+            return Err(ParamError::out_of_range(
+                "n_raster",
+                self.n_raster,
+                "<= network.n",
+            ));
         }
         Ok(())
     }
@@ -152,7 +180,11 @@ impl Traces {
         Traces {
             t_ms: tr.time.iter().map(|t| t * 10.0).collect(),
             traces: tr.traces,
-            spikes: stats.spikes.iter().map(|&(k, i)| ((k as f64 - k_off as f64) * dt_ms, i)).collect(),
+            spikes: stats
+                .spikes
+                .iter()
+                .map(|&(k, i)| ((k as f64 - k_off as f64) * dt_ms, i))
+                .collect(),
         }
     }
 }
@@ -165,11 +197,20 @@ struct Setup<'a> {
     drive_targets: &'a Array2<f64>,
 }
 
-fn train_and_test(s: &Setup<'_>, kind: Kind, initial: InitialWeights, label: &str) -> anyhow::Result<Outcome> {
+fn train_and_test(
+    s: &Setup<'_>,
+    kind: Kind,
+    initial: InitialWeights,
+    label: &str,
+) -> anyhow::Result<Outcome> {
     let p = s.p;
-    let net_p = NetworkParams { initial, ..p.network.clone() };
+    let net_p = NetworkParams {
+        initial,
+        ..p.network.clone()
+    };
     let w0 = net_p.weights(&mut s.ctx.rng(Stream::Connectivity, 0))?;
-    let mut net: Network<Theta> = net_p.theta_network(w0.clone(), &mut s.ctx.rng(Stream::InitialState, 0))?;
+    let mut net: Network<Theta> =
+        net_p.theta_network(w0.clone(), &mut s.ctx.rng(Stream::InitialState, 0))?;
     let (targets, mode, loops) = match kind {
         Kind::Drive => (s.drive_targets.clone(), LearnMode::Drive, p.protocol.loops),
         Kind::Rate => (
@@ -178,7 +219,11 @@ fn train_and_test(s: &Setup<'_>, kind: Kind, initial: InitialWeights, label: &st
             p.rate_loops,
         ),
     };
-    let input = Input { stimulus: &s.stimulus, bias: None, noise: None };
+    let input = Input {
+        stimulus: &s.stimulus,
+        bias: None,
+        noise: None,
+    };
     let dt_ms = p.network.dt_ms;
     let k_off = s.sched.train.k_off();
     let shown: Vec<usize> = (0..p.n_traces).collect();
@@ -186,8 +231,17 @@ fn train_and_test(s: &Setup<'_>, kind: Kind, initial: InitialWeights, label: &st
 
     // before training: one spontaneous trial (stimulus applied, no learning)
     let mut tr = TraceRecorder::new(var, shown.clone(), 1);
-    let st = run_trial(&mut net, &s.sched.train, &input, None, var, targets.view(), p.n_raster, &mut [&mut tr])
-        .with_context(|| format!("{label}: pre-training trial"))?;
+    let st = run_trial(
+        &mut net,
+        &s.sched.train,
+        &input,
+        None,
+        var,
+        targets.view(),
+        p.n_raster,
+        &mut [&mut tr],
+    )
+    .with_context(|| format!("{label}: pre-training trial"))?;
     let before = Traces::from(tr, &st, k_off, dt_ms);
 
     let mut learner = RlsLearner::new(
@@ -234,7 +288,10 @@ fn train_and_test(s: &Setup<'_>, kind: Kind, initial: InitialWeights, label: &st
     )
     .with_context(|| format!("{label}: training"))?;
     pb.finish_and_clear();
-    records.extend(rest.into_iter().map(|r| LoopRecord { index: r.index + 1, ..r }));
+    records.extend(rest.into_iter().map(|r| LoopRecord {
+        index: r.index + 1,
+        ..r
+    }));
 
     // tests: fresh random phases each trial, same stimulus
     let mut tests = Vec::new();
@@ -270,7 +327,11 @@ fn train_and_test(s: &Setup<'_>, kind: Kind, initial: InitialWeights, label: &st
 
 /// First loop (1-based) whose mean Pearson reaches `thr`, or loops + 1 if never.
 fn loops_to(records: &[LoopRecord], thr: f64) -> f64 {
-    records.iter().position(|r| r.mean_pearson >= thr).map(|i| i + 1).unwrap_or(records.len() + 1) as f64
+    records
+        .iter()
+        .position(|r| r.mean_pearson >= thr)
+        .map(|i| i + 1)
+        .unwrap_or(records.len() + 1) as f64
 }
 
 fn add_metrics(rep: &mut Report, prefix: &str, o: &Outcome) {
@@ -279,7 +340,10 @@ fn add_metrics(rep: &mut Report, prefix: &str, o: &Outcome) {
         rep.metric(&format!("{prefix}_test_pearson_trial{k}"), *v);
     }
     rep.metric(&format!("{prefix}_test_pearson_mean"), mean(&test));
-    rep.metric(&format!("{prefix}_test_pearson_min"), test.iter().cloned().fold(f64::INFINITY, f64::min));
+    rep.metric(
+        &format!("{prefix}_test_pearson_min"),
+        test.iter().cloned().fold(f64::INFINITY, f64::min),
+    );
     let rates: Vec<f64> = o.tests.iter().map(|t| t.rate_hz).collect();
     rep.metric(&format!("{prefix}_test_rate_hz"), mean(&rates));
     let first = o.loops.first().map(|r| r.mean_pearson).unwrap_or(0.0);
@@ -289,6 +353,10 @@ fn add_metrics(rep: &mut Report, prefix: &str, o: &Outcome) {
     rep.metric(&format!("{prefix}_loop_pearson_rise"), last - first);
     rep.metric(&format!("{prefix}_loops_to_0p9"), loops_to(&o.loops, 0.9));
     rep.metric(&format!("{prefix}_loops_to_0p8"), loops_to(&o.loops, 0.8));
+    rep.metric(
+        &format!("{prefix}_loops_to_converge"),
+        loops_to_converge(&o.loops),
+    );
     let dw_last = o.loops.last().map(|r| r.dw_fro).unwrap_or(0.0);
     rep.metric(&format!("{prefix}_dw_fro_last"), dw_last);
     if o.w0_fro > 0.0 {
@@ -296,21 +364,45 @@ fn add_metrics(rep: &mut Report, prefix: &str, o: &Outcome) {
     }
     rep.table(
         Table::new(format!("{prefix}_loops"))
-            .col("loop", o.loops.iter().map(|r| (r.index + 1) as f64).collect::<Vec<_>>())
-            .col("mean_pearson", o.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>())
-            .col("rate_hz", o.loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>())
-            .col("dw_fro", o.loops.iter().map(|r| r.dw_fro).collect::<Vec<_>>()),
+            .col(
+                "loop",
+                o.loops
+                    .iter()
+                    .map(|r| (r.index + 1) as f64)
+                    .collect::<Vec<_>>(),
+            )
+            .col(
+                "mean_pearson",
+                o.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
+            )
+            .col(
+                "rate_hz",
+                o.loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
+            )
+            .col(
+                "dw_fro",
+                o.loops.iter().map(|r| r.dw_fro).collect::<Vec<_>>(),
+            ),
     );
     rep.table(
         Table::new(format!("{prefix}_tests"))
-            .col("trial", (0..o.tests.len()).map(|k| k as f64).collect::<Vec<_>>())
+            .col(
+                "trial",
+                (0..o.tests.len()).map(|k| k as f64).collect::<Vec<_>>(),
+            )
             .col("mean_pearson", test)
             .col("rate_hz", rates),
     );
 }
 
 /// Stacked traces (offset per neuron) with the targets overlaid on the window.
-fn trace_panel(title: &str, tr: &Traces, targets: ArrayView2<'_, f64>, dt_ms: f64, offset: f64) -> Panel {
+fn trace_panel(
+    title: &str,
+    tr: &Traces,
+    targets: ArrayView2<'_, f64>,
+    dt_ms: f64,
+    offset: f64,
+) -> Panel {
     let mut series = Vec::new();
     for (m, y) in tr.traces.iter().enumerate() {
         let off = offset * m as f64;
@@ -318,14 +410,32 @@ fn trace_panel(title: &str, tr: &Traces, targets: ArrayView2<'_, f64>, dt_ms: f6
         let tgt_y: Vec<f64> = targets.row(m).iter().map(|v| v + off).collect();
         let lbl = |s: &str| if m == 0 { s.to_string() } else { String::new() };
         series.push(Series::line(lbl("target"), tgt_t, tgt_y, Color::Red));
-        series.push(Series::line(lbl("network"), tr.t_ms.clone(), y.iter().map(|v| v + off).collect::<Vec<_>>(), Color::Black));
+        series.push(Series::line(
+            lbl("network"),
+            tr.t_ms.clone(),
+            y.iter().map(|v| v + off).collect::<Vec<_>>(),
+            Color::Black,
+        ));
     }
     let t0 = tr.t_ms.first().copied().unwrap_or(0.0);
-    Panel::lines(title, "time after stimulus offset (ms)", "neuron (stacked)", series).with_x_range(t0, targets.ncols() as f64 * dt_ms)
+    Panel::lines(
+        title,
+        "time after stimulus offset (ms)",
+        "neuron (stacked)",
+        series,
+    )
+    .with_x_range(t0, targets.ncols() as f64 * dt_ms)
 }
 
 fn raster_panel(title: &str, tr: &Traces, n: usize, t0: f64, t1: f64) -> Panel {
-    Panel::raster(title, "time after stimulus offset (ms)", "neuron", tr.spikes.clone(), n as u32).with_x_range(t0, t1)
+    Panel::raster(
+        title,
+        "time after stimulus offset (ms)",
+        "neuron",
+        tr.spikes.clone(),
+        n as u32,
+    )
+    .with_x_range(t0, t1)
 }
 
 fn loop_panels(prefix: &str, o: &Outcome) -> [Panel; 3] {
@@ -334,23 +444,42 @@ fn loop_panels(prefix: &str, o: &Outcome) -> [Panel; 3] {
         format!("{prefix}: Pearson per training loop"),
         "training loop",
         "mean Pearson r",
-        vec![Series::line_points("", x.clone(), o.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(), Color::Black)],
+        vec![Series::line_points(
+            "",
+            x.clone(),
+            o.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
+            Color::Black,
+        )],
     )
     .with_y_range(-0.2, 1.0);
     let norm = if o.w0_fro > 0.0 { o.w0_fro } else { 1.0 };
-    let ylabel = if o.w0_fro > 0.0 { "||W - W0||_F / ||W0||_F" } else { "||W - W0||_F (W0 = 0)" };
+    let ylabel = if o.w0_fro > 0.0 {
+        "||W - W0||_F / ||W0||_F"
+    } else {
+        "||W - W0||_F (W0 = 0)"
+    };
     let dw = Panel::lines(
         format!("{prefix}: weight change"),
         "training loop",
         ylabel,
-        vec![Series::line_points("", x, o.loops.iter().map(|r| r.dw_fro / norm).collect::<Vec<_>>(), Color::Blue)],
+        vec![Series::line_points(
+            "",
+            x,
+            o.loops.iter().map(|r| r.dw_fro / norm).collect::<Vec<_>>(),
+            Color::Blue,
+        )],
     );
     let tx: Vec<f64> = (1..=o.tests.len()).map(|k| k as f64).collect();
     let tests = Panel::lines(
         format!("{prefix}: test trials (new random phases)"),
         "test trial",
         "mean Pearson r",
-        vec![Series::points("", tx, o.tests.iter().map(|t| t.mean_pearson).collect::<Vec<_>>(), Color::Red)],
+        vec![Series::points(
+            "",
+            tx,
+            o.tests.iter().map(|t| t.mean_pearson).collect::<Vec<_>>(),
+            Color::Red,
+        )],
     )
     .with_y_range(-0.2, 1.0);
     [corr, dw, tests]
@@ -358,7 +487,8 @@ fn loop_panels(prefix: &str, o: &Outcome) -> [Panel; 3] {
 
 impl Experiment for Fig1 {
     const NAME: &'static str = "fig1";
-    const TITLE: &'static str = "Figure 1: synaptic drive and spiking rate of every neuron learn sine targets";
+    const TITLE: &'static str =
+        "Figure 1: synaptic drive and spiking rate of every neuron learn sine targets";
     type Params = Fig1Params;
 
     fn params(profile: Profile) -> Fig1Params {
@@ -367,7 +497,7 @@ impl Experiment for Fig1 {
             // CI size: same network and targets, fewer loops and tests (bounds in data/published/fig1.toml).
             p.protocol.loops = 10;
             p.rate_loops = 30;
-            p.protocol.test_trials = 5;
+            p.protocol.test_trials = 6;
         }
         p
     }
@@ -379,17 +509,49 @@ impl Experiment for Fig1 {
         let dt_ms = p.network.dt_ms;
         let drive_targets = p
             .targets
-            .generate(n, sched.train.window, dt_ms, &mut ctx.rng(Stream::Targets, 0))
+            .generate(
+                n,
+                sched.train.window,
+                dt_ms,
+                &mut ctx.rng(Stream::Targets, 0),
+            )
             .context("generating targets")?;
         let stimulus = p.protocol.stimulus(n, &mut ctx.rng(Stream::Stimulus, 0));
-        let setup = Setup { p, ctx, sched, stimulus: stimulus.clone(), drive_targets: &drive_targets };
+        let setup = Setup {
+            p,
+            ctx,
+            sched,
+            stimulus: stimulus.clone(),
+            drive_targets: &drive_targets,
+        };
         let mut rep = Report::new();
 
-        let drive = train_and_test(&setup, Kind::Drive, InitialWeights::Gaussian, "drive training")?;
-        let rate = train_and_test(&setup, Kind::Rate, InitialWeights::Gaussian, "rate training")?;
+        let drive = train_and_test(
+            &setup,
+            Kind::Drive,
+            InitialWeights::Gaussian,
+            "drive training",
+        )?;
+        let rate = train_and_test(
+            &setup,
+            Kind::Rate,
+            InitialWeights::Gaussian,
+            "rate training",
+        )?;
         add_metrics(&mut rep, "drive", &drive);
         add_metrics(&mut rep, "rate", &rate);
-        rep.metric("rate_minus_drive_loops_to_0p8", rate_loops_gap(&drive, &rate));
+        rep.metric(
+            "rate_minus_drive_loops_to_converge",
+            rate_loops_gap(&drive, &rate),
+        );
+        let ceiling = rate_ceiling(p, &drive_targets, sched.train.window, ctx)?;
+        rep.metric("rate_ceiling_pearson", ceiling);
+        let rate_test = rep
+            .metrics
+            .get("rate_test_pearson_mean")
+            .copied()
+            .unwrap_or(0.0);
+        rep.metric("rate_test_pearson_over_ceiling", rate_test / ceiling);
 
         let rate_targets = spikelearn_targets::rate_from_drive(drive_targets.view(), &Phi1);
         let window_ms = sched.train.window as f64 * dt_ms;
@@ -400,15 +562,37 @@ impl Experiment for Fig1 {
             (Kind::Rate, &rate, rate_targets.view(), 1.0),
         ] {
             let k = kind.key();
-            let what = if kind == Kind::Drive { "synaptic drive" } else { "filtered spike train" };
-            for (name, tr) in [("before training", &o.before), ("training loop 1", &o.during), ("after training (test)", &o.after)] {
+            let what = if kind == Kind::Drive {
+                "synaptic drive"
+            } else {
+                "filtered spike train"
+            };
+            for (name, tr) in [
+                ("before training", &o.before),
+                ("training loop 1", &o.during),
+                ("after training (test)", &o.after),
+            ] {
                 fig.push_panel(
-                    trace_panel(&format!("{k}: {what}, {name}"), tr, tg, dt_ms, off).with_span(-stim_ms, 0.0, Color::LightBlue),
+                    trace_panel(&format!("{k}: {what}, {name}"), tr, tg, dt_ms, off).with_span(
+                        -stim_ms,
+                        0.0,
+                        Color::LightBlue,
+                    ),
                 );
             }
-            for (name, tr) in [("before", &o.before), ("loop 1", &o.during), ("after", &o.after)] {
+            for (name, tr) in [
+                ("before", &o.before),
+                ("loop 1", &o.during),
+                ("after", &o.after),
+            ] {
                 let t0 = tr.t_ms.first().copied().unwrap_or(0.0);
-                fig.push_panel(raster_panel(&format!("{k}: raster {name}"), tr, p.n_raster, t0, window_ms));
+                fig.push_panel(raster_panel(
+                    &format!("{k}: raster {name}"),
+                    tr,
+                    p.n_raster,
+                    t0,
+                    window_ms,
+                ));
             }
             for panel in loop_panels(k, o) {
                 fig.push_panel(panel);
@@ -418,35 +602,96 @@ impl Experiment for Fig1 {
 
         if p.supplement2 {
             let sp = Fig1Params {
-                protocol: ProtocolParams { stim_ms: p.supp2_stim_ms, ..p.protocol.clone() },
+                protocol: ProtocolParams {
+                    stim_ms: p.supp2_stim_ms,
+                    ..p.protocol.clone()
+                },
                 ..p.clone()
             };
             let sched2 = sp.protocol.schedule(&grid)?;
-            let s2 = Setup { p: &sp, ctx, sched: sched2, stimulus, drive_targets: &drive_targets };
-            let d0 = train_and_test(&s2, Kind::Drive, InitialWeights::Zero, "supp2 drive training (W0 = 0)")?;
-            let r0 = train_and_test(&s2, Kind::Rate, InitialWeights::Zero, "supp2 rate training (W0 = 0)")?;
+            let s2 = Setup {
+                p: &sp,
+                ctx,
+                sched: sched2,
+                stimulus,
+                drive_targets: &drive_targets,
+            };
+            let d0 = train_and_test(
+                &s2,
+                Kind::Drive,
+                InitialWeights::Zero,
+                "supp2 drive training (W0 = 0)",
+            )?;
+            let r0 = train_and_test(
+                &s2,
+                Kind::Rate,
+                InitialWeights::Zero,
+                "supp2 rate training (W0 = 0)",
+            )?;
             add_metrics(&mut rep, "supp2_drive", &d0);
             add_metrics(&mut rep, "supp2_rate", &r0);
-            let mut f2 = Figure::new("fig1_supp2", "Figure 1—figure supplement 2: training a network with W0 = 0", 3);
+            let r0_test = rep
+                .metrics
+                .get("supp2_rate_test_pearson_mean")
+                .copied()
+                .unwrap_or(0.0);
+            rep.metric("supp2_rate_test_pearson_over_ceiling", r0_test / ceiling);
+            let mut f2 = Figure::new(
+                "fig1_supp2",
+                "Figure 1—figure supplement 2: training a network with W0 = 0",
+                3,
+            );
             for (kind, o, tg, off) in [
                 (Kind::Drive, &d0, drive_targets.view(), 3.0),
                 (Kind::Rate, &r0, rate_targets.view(), 1.0),
             ] {
                 let k = kind.key();
                 f2.push_panel(
-                    trace_panel(&format!("W0 = 0, {k}: before training"), &o.before, tg, dt_ms, off)
-                        .with_span(-(sched2.train.stim as f64) * dt_ms, 0.0, Color::LightBlue),
+                    trace_panel(
+                        &format!("W0 = 0, {k}: before training"),
+                        &o.before,
+                        tg,
+                        dt_ms,
+                        off,
+                    )
+                    .with_span(
+                        -(sched2.train.stim as f64) * dt_ms,
+                        0.0,
+                        Color::LightBlue,
+                    ),
                 );
                 f2.push_panel(
-                    trace_panel(&format!("W0 = 0, {k}: after training (test)"), &o.after, tg, dt_ms, off)
-                        .with_span(-(sched2.train.stim as f64) * dt_ms, 0.0, Color::LightBlue),
+                    trace_panel(
+                        &format!("W0 = 0, {k}: after training (test)"),
+                        &o.after,
+                        tg,
+                        dt_ms,
+                        off,
+                    )
+                    .with_span(
+                        -(sched2.train.stim as f64) * dt_ms,
+                        0.0,
+                        Color::LightBlue,
+                    ),
                 );
                 let [c, d, _] = loop_panels(&format!("W0 = 0, {k}"), o);
                 f2.push_panel(c);
                 f2.push_panel(d);
                 let t0 = o.after.t_ms.first().copied().unwrap_or(0.0);
-                f2.push_panel(raster_panel(&format!("W0 = 0, {k}: raster after"), &o.after, p.n_raster, t0, window_ms));
-                f2.push_panel(raster_panel(&format!("W0 = 0, {k}: raster before"), &o.before, p.n_raster, t0, window_ms));
+                f2.push_panel(raster_panel(
+                    &format!("W0 = 0, {k}: raster after"),
+                    &o.after,
+                    p.n_raster,
+                    t0,
+                    window_ms,
+                ));
+                f2.push_panel(raster_panel(
+                    &format!("W0 = 0, {k}: raster before"),
+                    &o.before,
+                    p.n_raster,
+                    t0,
+                    window_ms,
+                ));
             }
             rep.figure(f2);
         }
@@ -460,8 +705,68 @@ impl Experiment for Fig1 {
     }
 }
 
-/// How many more loops rate training needs than drive training to reach mean Pearson 0.8 (paper: rate
-/// training needs "substantially more" loops).
+/// The best Pearson the rate measure can reach: N uncoupled theta neurons driven by exactly their drive targets
+/// f_i(t) (so their instantaneous rate is φ1(f_i), the rate target), with the same synaptic filter, measured
+/// like the trained network (filtered spike train r vs φ1(f) over the window). Spike-train (shot) noise
+/// keeps this below 1; it is the ceiling for the rate-training Pearson.
+fn rate_ceiling(
+    p: &Fig1Params,
+    drive: &Array2<f64>,
+    window: usize,
+    ctx: &Ctx,
+) -> anyhow::Result<f64> {
+    let n = drive.nrows();
+    // warm-up of one target length with the first target value, then the window
+    let warm = window;
+    let mut noise = Array2::<f64>::zeros((warm + window, n));
+    for i in 0..n {
+        for k in 0..warm {
+            noise[[k, i]] = drive[[i, 0]];
+        }
+        for k in 0..window {
+            noise[[warm + k, i]] = drive[[i, k]];
+        }
+    }
+    let empty = spikelearn_sim::SparseRows::from_rows(n, vec![Vec::new(); n])?;
+    let mut net = p
+        .network
+        .theta_network(empty, &mut ctx.rng(Stream::Other(1), 0))?;
+    let zeros = vec![0.0; n];
+    let input = Input {
+        stimulus: &zeros,
+        bias: None,
+        noise: Some(noise.view()),
+    };
+    let trial = spikelearn_sim::Trial {
+        pre: warm,
+        stim: 0,
+        window,
+        post: 0,
+    };
+    let rate_targets = spikelearn_targets::rate_from_drive(drive.view(), &Phi1);
+    let st = run_trial(
+        &mut net,
+        &trial,
+        &input,
+        None,
+        Variable::Rate,
+        rate_targets.view(),
+        0,
+        &mut [],
+    )?;
+    Ok(st.mean_pearson)
+}
+
+/// First loop (1-based) whose mean Pearson reaches 90 % of the final level (mean of the last 5 loops): how
+/// many loops a training needs to converge, independent of the level the measure can reach.
+fn loops_to_converge(records: &[LoopRecord]) -> f64 {
+    let tail = &records[records.len().saturating_sub(5)..];
+    let last: Vec<f64> = tail.iter().map(|r| r.mean_pearson).collect();
+    loops_to(records, 0.9 * mean(&last))
+}
+
+/// How many more loops rate training needs than drive training to converge (paper: rate training needs
+/// "substantially more" loops).
 fn rate_loops_gap(drive: &Outcome, rate: &Outcome) -> f64 {
-    loops_to(&rate.loops, 0.8) - loops_to(&drive.loops, 0.8)
+    loops_to_converge(&rate.loops) - loops_to_converge(&drive.loops)
 }
