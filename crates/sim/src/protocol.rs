@@ -75,6 +75,7 @@ impl Default for NetworkParams {
 /// | field | default | paper symbol | units | range | source |
 /// |---|---|---|---|---|---|
 /// | pre_ms | 1000 | – | ms | ≥ 0 | authors' code free run before each stimulus |
+/// | pre_jitter_ms | 0 | – | ms | ≥ 0 | random extra free run per training loop (§12.14) |
 /// | stim_ms | 100 | – | ms | ≥ 0 | Methods (Figs 1–2: 50) |
 /// | stim_amp | 1.0 | – | – | ≥ 0 | Methods: I_i ~ U[−1, 1] (code: 2) |
 /// | window_ms | 1000 | T | ms | > 0 | Figs 1–3 |
@@ -89,6 +90,9 @@ impl Default for NetworkParams {
 pub struct ProtocolParams {
     /// Free run before each stimulus (ms).
     pub pre_ms: f64,
+    /// Training loops draw their free run uniformly from [pre_ms, pre_ms + pre_jitter_ms] (the paper's
+    /// stimulus "applied at random times", paper-spec §12.14); 0 = the authors' code (fixed free run).
+    pub pre_jitter_ms: f64,
     /// Stimulus duration (ms).
     pub stim_ms: f64,
     /// Stimulus amplitude a: I_i ~ U[−a, a].
@@ -113,6 +117,7 @@ impl Default for ProtocolParams {
     fn default() -> Self {
         Self {
             pre_ms: 1000.0,
+            pre_jitter_ms: 0.0,
             stim_ms: 100.0,
             stim_amp: 1.0,
             window_ms: 1000.0,
@@ -168,12 +173,27 @@ pub struct Schedule {
     pub test: Trial,
     /// Learning interval in steps.
     pub every: usize,
+    /// Maximum extra free-run steps drawn per training loop.
+    pub jitter: usize,
+}
+
+impl Schedule {
+    /// The trial of one training loop: `train` with `pre` extended by U{0..=jitter} steps drawn from `rng`
+    /// (no draw at all when jitter = 0, so results then do not depend on `rng`).
+    pub fn train_trial(&self, rng: &mut dyn RngCore) -> Trial {
+        let mut t = self.train;
+        if self.jitter > 0 {
+            t.pre += rng.random_range(0..=self.jitter);
+        }
+        t
+    }
 }
 
 impl ProtocolParams {
     /// Check every field; the error names the field as `protocol.<name>`.
     pub fn validate(&self) -> Result<(), SimError> {
         range("protocol.pre_ms", self.pre_ms, self.pre_ms >= 0.0, "[0, inf) ms")?;
+        range("protocol.pre_jitter_ms", self.pre_jitter_ms, self.pre_jitter_ms >= 0.0, "[0, inf) ms")?;
         range("protocol.stim_ms", self.stim_ms, self.stim_ms >= 0.0, "[0, inf) ms")?;
         range("protocol.stim_amp", self.stim_amp, self.stim_amp >= 0.0, "[0, inf)")?;
         range("protocol.window_ms", self.window_ms, self.window_ms > 0.0, "(0, inf) ms")?;
@@ -190,6 +210,7 @@ impl ProtocolParams {
         let window = grid.steps("protocol.window_ms", self.window_ms)?;
         let post = grid.steps("protocol.post_ms", self.post_ms)?;
         let every = grid.steps("protocol.learn_every_ms", self.learn_every_ms)?;
+        let jitter = grid.steps("protocol.pre_jitter_ms", self.pre_jitter_ms)?;
         if every == 0 {
             return Err(SimError::OutOfRange {
                 field: "protocol.learn_every_ms",
@@ -201,6 +222,7 @@ impl ProtocolParams {
             train: Trial { pre, stim, window, post: 0 },
             test: Trial { pre, stim, window, post },
             every,
+            jitter,
         })
     }
     /// Stimulus vector I_i ~ U[−a, a] (drawn once, reused in every loop and test).
@@ -312,11 +334,13 @@ pub struct LoopRecord {
     pub dw_fro: f64,
 }
 
-/// Run `loops` training loops (state carried over), calling `observe(loop, stats)` after each.
-/// `w0` is the initial weight matrix for the ‖W − W0‖_F record.
+/// Run `loops` training loops (state carried over; each loop's trial from [`Schedule::train_trial`] with
+/// `rng`), calling `observe(loop, stats)` after each. `w0` is the initial weight matrix for the ‖W − W0‖_F
+/// record.
 pub fn train_loops<M: NeuronModel>(
     net: &mut Network<M>,
-    trial: &Trial,
+    sched: &Schedule,
+    rng: &mut dyn RngCore,
     input: &Input<'_>,
     learner: &mut dyn Learner,
     measure: Variable,
@@ -328,7 +352,8 @@ pub fn train_loops<M: NeuronModel>(
 ) -> Result<Vec<LoopRecord>, SimError> {
     let mut out = Vec::with_capacity(loops);
     for index in 0..loops {
-        let stats = run_trial(net, trial, input, Some(&mut *learner), measure, targets, raster, &mut [])?;
+        let trial = sched.train_trial(rng);
+        let stats = run_trial(net, &trial, input, Some(&mut *learner), measure, targets, raster, &mut [])?;
         out.push(LoopRecord {
             index,
             mean_pearson: stats.mean_pearson,

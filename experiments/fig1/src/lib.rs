@@ -230,10 +230,12 @@ fn train_and_test(
     let var = kind.measure();
 
     // before training: one spontaneous trial (stimulus applied, no learning)
+    let mut loop_rng = s.ctx.rng(Stream::Other(2), 0);
     let mut tr = TraceRecorder::new(var, shown.clone(), 1);
+    let first = s.sched.train_trial(&mut loop_rng);
     let st = run_trial(
         &mut net,
-        &s.sched.train,
+        &first,
         &input,
         None,
         var,
@@ -253,10 +255,12 @@ fn train_and_test(
         &[targets.view()],
     )?;
     // first training loop with traces, then the rest
+    let mut loop_rng = s.ctx.rng(Stream::Other(2), 0);
     let mut tr = TraceRecorder::new(var, shown.clone(), 1);
+    let first = s.sched.train_trial(&mut loop_rng);
     let st = run_trial(
         &mut net,
-        &s.sched.train,
+        &first,
         &input,
         Some(&mut learner),
         var,
@@ -265,7 +269,7 @@ fn train_and_test(
         &mut [&mut tr],
     )
     .with_context(|| format!("{label}: training loop 1"))?;
-    let during = Traces::from(tr, &st, k_off, dt_ms);
+    let during = Traces::from(tr, &st, first.k_off(), dt_ms);
     let mut records = vec![LoopRecord {
         index: 0,
         mean_pearson: st.mean_pearson,
@@ -276,7 +280,8 @@ fn train_and_test(
     pb.inc(1);
     let rest = train_loops(
         &mut net,
-        &s.sched.train,
+        &s.sched,
+        &mut loop_rng,
         &input,
         &mut learner,
         var,
