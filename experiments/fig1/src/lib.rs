@@ -32,6 +32,7 @@ use spikelearn_targets::{SinesParams, TargetSpec};
 /// | network.dt_ms | 1 | – | authors' code (paper-spec §2.5) |
 /// | protocol.stim_ms | 100 | – | Fig 1 caption and authors' code (Methods say 50; paper-spec §12.1, README) |
 /// | protocol.stim_amp | 2 | – | authors' code I_i ~ U[−2, 2] (Methods say U[−1, 1]; README) |
+/// | protocol.pre_jitter_ms | 1000 | – | text: stimulus "applied at random times" (code: fixed 1000 ms; README) |
 /// | protocol.test_trials | 10 | – | this project (issue: at least 5) |
 /// | protocol.learn_every_ms | 2 | Δt | Fig 1 Methods |
 /// | protocol.lambda | 1 | λ | Fig 1 Methods |
@@ -78,6 +79,8 @@ impl Default for Fig1Params {
             protocol: ProtocolParams {
                 stim_ms: 100.0,
                 stim_amp: 2.0,
+                // The stimulus is "applied at random times" (paper text): free run U[1000, 2000] ms per loop.
+                pre_jitter_ms: 1000.0,
                 loops: 30,
                 test_trials: 10,
                 ..ProtocolParams::default()
@@ -230,12 +233,10 @@ fn train_and_test(
     let var = kind.measure();
 
     // before training: one spontaneous trial (stimulus applied, no learning)
-    let mut loop_rng = s.ctx.rng(Stream::Other(2), 0);
     let mut tr = TraceRecorder::new(var, shown.clone(), 1);
-    let first = s.sched.train_trial(&mut loop_rng);
     let st = run_trial(
         &mut net,
-        &first,
+        &s.sched.train,
         &input,
         None,
         var,

@@ -37,3 +37,39 @@ fn thread_count_does_not_change_metrics() {
     };
     assert_eq!(run(1), run(2));
 }
+
+/// Bad parameters fail before any simulation with a message naming the field.
+#[test]
+fn bad_parameters_name_the_field() {
+    let dir = std::env::temp_dir().join(format!("fig1-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (toml, needle) in [
+        ("[network]\np = 1.5\n", "network.p"),
+        ("[network]\ntau_s_ms = -20.0\n", "network.tau_s_ms"),
+        ("[network]\npp = 0.3\n", "pp"),
+        ("[protocol]\nstim_ms = 0.5\n", "protocol.stim_ms"),
+        (
+            "[targets]\nkind = \"sines\"\namp_min = 2.0\namp_max = 1.0\n",
+            "amp",
+        ),
+    ] {
+        let f = dir.join("bad.toml");
+        std::fs::write(&f, toml).unwrap();
+        let args = Args {
+            quick: true,
+            params: Some(f),
+            out: Some(dir.join("out")),
+            quiet: true,
+            ..Args::default()
+        };
+        let err = format!("{:#}", run_cli::<fig1::Fig1>(&args).unwrap_err());
+        assert!(
+            err.contains(needle),
+            "error for {toml:?} does not name {needle}: {err}"
+        );
+        assert!(
+            !dir.join("out").exists(),
+            "nothing may be written for invalid parameters"
+        );
+    }
+}
