@@ -191,6 +191,12 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     inside(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
 }
 
+/// The range handed to [`fmt_tick`]: the axis range on linear axes, an empty span on log axes (so that only
+/// an exact 0 prints as `0`).
+fn tick_span(range: (f64, f64), log: bool) -> (f64, f64) {
+    if log { (0.0, 0.0) } else { range }
+}
+
 /// Formats a tick label compactly: `200` not `200.0`, `0.05`, `1e-4`; values within 1e-9 of the axis
 /// span around zero print as `0`.
 fn fmt_tick(v: f64, range: (f64, f64)) -> String {
@@ -317,6 +323,8 @@ where
     let mut chart = builder.build_cartesian_2d(xspec, yspec).map_err(derr)?;
     let xr = axis_range(chart.as_coord_spec().x_spec());
     let yr = axis_range(chart.as_coord_spec().y_spec());
+    // On a log axis every tick is a meaningful positive value: no snapping of small values to `0`.
+    let (xr, yr) = (tick_span(xr, panel.log_x), tick_span(yr, panel.log_y));
     let fx = move |v: &f64| fmt_tick(*v, xr);
     let fy = move |v: &f64| fmt_tick(*v, yr);
     chart
@@ -731,6 +739,9 @@ mod tests {
         assert_eq!(fmt_tick(-1.0, (-1.5, 1.5)), "-1");
         assert_eq!(fmt_tick(5.5e-17, (-0.3, 0.3)), "0");
         assert_eq!(fmt_tick(1e-4, (1e-5, 1.0)), "1e-4");
+        // Log axes (here 1e-16 .. 1): tiny ticks keep their value.
+        assert_eq!(fmt_tick(1e-13, tick_span((1e-16, 1.0), true)), "1e-13");
+        assert_eq!(fmt_tick(1e-13, tick_span((-1.0, 1.0), false)), "0");
         assert_eq!(fmt_tick(2.5e6, (0.0, 1e7)), "2.5e6");
         assert_eq!(
             log_ticks(100.0, 2000.0),

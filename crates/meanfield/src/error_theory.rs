@@ -82,6 +82,45 @@ pub fn shot_noise_variance_nonoverlap(rate: f64, tau_s: f64) -> Result<f64> {
     Ok(rate * (1.0 / (2.0 * tau_s) - rate))
 }
 
+/// A spike train filtered with h(t) = e^{−t/τ_s}/τ_s (paper eq 7 / eq 57), sampled at t_k = (k + 1)·dt for
+/// k = 0..n_samples: r(t_k) = Σ_{t_j ≤ t_k} e^{−(t_k − t_j)/τ_s}/τ_s, computed event by event with exact
+/// exponentials (each spike adds 1/τ_s at its own time, then everything decays).
+///
+/// `spike_times` must be sorted and non-negative (same time unit as `tau_s` and `dt`); spikes after the last
+/// sample are ignored. Errors: `InvalidParameter` for τ_s or dt ≤ 0 / non-finite, or unsorted, negative or
+/// non-finite spike times.
+pub fn filtered_spike_train(
+    spike_times: &[f64],
+    tau_s: f64,
+    dt: f64,
+    n_samples: usize,
+) -> Result<Vec<f64>> {
+    let tau_s = positive("tau_s", tau_s)?;
+    let dt = positive("dt", dt)?;
+    for (k, &t) in spike_times.iter().enumerate() {
+        if !(t.is_finite() && t >= 0.0) || (k > 0 && t < spike_times[k - 1]) {
+            return Err(MeanfieldError::InvalidParameter {
+                name: "spike_times",
+                value: t,
+                expected: "sorted, finite and >= 0",
+            });
+        }
+    }
+    let decay = (-dt / tau_s).exp();
+    let mut out = Vec::with_capacity(n_samples);
+    let (mut r, mut next) = (0.0, 0);
+    for k in 0..n_samples {
+        let t = (k + 1) as f64 * dt;
+        r *= decay;
+        while next < spike_times.len() && spike_times[next] <= t {
+            r += (-(t - spike_times[next]) / tau_s).exp() / tau_s;
+            next += 1;
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
 /// Variance of the filtered sampling error of one neuron, Σ_j W_ij² r̄_j/(2τ_s) (eq 56 with the Campbell
 /// variance of independent Poisson inputs).
 ///
@@ -183,5 +222,24 @@ mod tests {
         assert!(sampling_error_scale(1.0, 0).is_err());
         assert!(sampling_error_variance(&[1.0], &[0.1, 0.2], 1.0).is_err());
         assert!(sampling_error_variance(&[1.0], &[-0.1], 1.0).is_err());
+    }
+
+    /// One spike at t = 0.75 sampled at t = 0.5, 1.0, …: 0 before it, e^{−(t − 0.75)/τ_s}/τ_s after (1e-14
+    /// relative: at most 6 roundings of the repeated decay factor); two coincident spikes add; invalid input is
+    /// rejected.
+    #[test]
+    fn filtered_train_by_hand() {
+        let r = filtered_spike_train(&[0.75], 2.0, 0.5, 6).unwrap();
+        assert_eq!(r[0], 0.0);
+        for (k, &x) in r.iter().enumerate().skip(1) {
+            let t = (k + 1) as f64 * 0.5;
+            let expect = (-(t - 0.75) / 2.0).exp() / 2.0;
+            assert!((x - expect).abs() <= 1e-14 * expect, "{k}: {x} vs {expect}");
+        }
+        let two = filtered_spike_train(&[0.75, 0.75], 2.0, 0.5, 6).unwrap();
+        assert!((two[3] - 2.0 * r[3]).abs() < 1e-15);
+        assert!(filtered_spike_train(&[1.0, 0.5], 2.0, 0.5, 6).is_err());
+        assert!(filtered_spike_train(&[-1.0], 2.0, 0.5, 6).is_err());
+        assert!(filtered_spike_train(&[], 0.0, 0.5, 6).is_err());
     }
 }

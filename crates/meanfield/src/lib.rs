@@ -8,9 +8,9 @@
 //! | [`transfer`] | theta-neuron f–I curves φ1, φ2 and derivatives | eq 13, eq 14, eq 45 |
 //! | [`density`] | quasi-static stationary phase density ρ(θ; x), its flux and rate 2ρ(π) | eqs 39, 41–45 |
 //! | [`quasistatic`] | predicted drive W φ(u + I), predicted rate φ(W R + I), quasi-static accuracy | eqs 1, 46, 47 |
-//! | [`rank`] | U = W V analysis: binning, V = φ(U + I), singular values, rank, masked least squares | eq 1, §6 |
+//! | [`rank`] | U = W V analysis: correlation time and binning, V = φ(U + I), singular values, rank, masked least squares (parallel over neurons) | eq 1, §6 |
 //! | [`error_theory`] | tracking constant τ_s/(4πτ_c), shot-noise variance, sampling scale 1/sqrt(τ_s N) | eqs 52–60, 3 |
-//! | [`stats`] | mean, Pearson, Spearman, Kendall τ_b | §10 performance measure |
+//! | [`stats`] | mean, Pearson, Spearman, Kendall τ_b, binomial tail | §10 performance measure |
 //! | [`quadrature`] | adaptive Gauss–Kronrod (G7–K15) integration used by `density` checks and `error_theory` | — |
 //! | [`error`] | [`MeanfieldError`] | — |
 //!
@@ -31,14 +31,15 @@ pub mod transfer;
 pub use density::{density_rate, stationary_density, stationary_flux, theta_velocity};
 pub use error::{MeanfieldError, Result};
 pub use error_theory::{
-    sampling_error_scale, sampling_error_variance, shot_noise_variance,
+    filtered_spike_train, sampling_error_scale, sampling_error_variance, shot_noise_variance,
     shot_noise_variance_nonoverlap, tracking_cutoff, tracking_error_constant,
     tracking_error_constant_numeric,
 };
 pub use quasistatic::{per_neuron_correlation, predict_drive, predict_rate, quasi_static_accuracy};
 pub use rank::{
-    MaskedSolution, bin_average, dense_mask, normal_equations_solution, numerical_rank,
-    quasi_static_matrices, singular_values, solve_dense, solve_masked,
+    MaskedSolution, QuasiStaticAnalysis, analyze, bin_average, correlation_time, dense_mask,
+    normal_equations_solution, numerical_rank, quasi_static_matrices, singular_values, solve_dense,
+    solve_masked,
 };
-pub use stats::{kendall_tau_b, mean, pearson, spearman};
+pub use stats::{binomial_sf, kendall_tau_b, mean, pearson, spearman};
 pub use transfer::{Phi1, Phi2, Transfer, phi1, phi1_prime, phi2, phi2_prime};

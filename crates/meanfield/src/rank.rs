@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use ndarray_linalg::{FactorizeC, JobSvd, SVDDC, SolveC, UPLO};
+use rayon::prelude::*;
 
 use crate::error::{MeanfieldError, Result};
 use crate::transfer::Transfer;
@@ -81,6 +82,117 @@ pub fn quasi_static_matrices(
     Ok((u, v))
 }
 
+/// Correlation time of a target set, used to choose the quasi-static bin (paper-spec §6: "a bin is a fixed
+/// fraction of the target correlation time").
+///
+/// With x̃_i = row i minus its time mean, the neuron-averaged normalised autocorrelation is
+///
+/// C̄(l) = (1/N') Σ_i [Σ_{t=0}^{T−1−l} x̃_i(t) x̃_i(t+l)] / [Σ_t x̃_i(t)²],
+///
+/// (the standard biased estimator; rows with zero variance are skipped and N' counts the others). The result
+/// is dt · l*, where l* is the first lag with C̄(l*) < 1/e, linearly interpolated between the two samples
+/// around the crossing. For an OU process (autocorrelation e^{−|l|/τ_c}) this estimates τ_c, biased low by
+/// O(τ_c/T) from the finite window and the mean subtraction.
+///
+/// A crossing always exists: for a centred row Σ_{l=1}^{T−1} C(l) = −1/2 (the full autocovariance sums to
+/// zero), so some lag has C̄ < 0. A result comparable to the window length T·dt means the window is too
+/// short to measure the time scale; the caller should check.
+///
+/// Errors: `InvalidParameter` for dt ≤ 0 or non-finite; `NonFinite` (x); `NoVariance` if every row is
+/// constant.
+pub fn correlation_time(x: ArrayView2<f64>, dt: f64) -> Result<f64> {
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(MeanfieldError::InvalidParameter {
+            name: "dt",
+            value: dt,
+            expected: "finite and > 0",
+        });
+    }
+    check_finite("correlation_time: x", x)?;
+    let t = x.ncols();
+    let rows: Vec<(Vec<f64>, f64)> = x
+        .rows()
+        .into_iter()
+        .filter_map(|r| {
+            let m = r.mean()?;
+            let c: Vec<f64> = r.iter().map(|v| v - m).collect();
+            let c0: f64 = c.iter().map(|v| v * v).sum();
+            (c0 > 0.0).then_some((c, c0))
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err(MeanfieldError::NoVariance);
+    }
+    let level = (-1.0f64).exp();
+    let acf = |l: usize| -> f64 {
+        rows.iter()
+            .map(|(c, c0)| {
+                c[..t - l]
+                    .iter()
+                    .zip(&c[l..])
+                    .map(|(a, b)| a * b)
+                    .sum::<f64>()
+                    / c0
+            })
+            .sum::<f64>()
+            / rows.len() as f64
+    };
+    let mut prev = 1.0; // C̄(0) = 1 by construction
+    for l in 1..t {
+        let c = acf(l);
+        if c < level {
+            let frac = (prev - level) / (prev - c);
+            return Ok(dt * ((l - 1) as f64 + frac));
+        }
+        prev = c;
+    }
+    unreachable!("Σ_(l≥1) C̄(l) = −1/2 < 0, so C̄ falls below 1/e before lag T")
+}
+
+/// Everything the quasi-static rank analysis reports for one target set ([`analyze`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuasiStaticAnalysis {
+    /// U: bin-averaged targets, N × P.
+    pub u: Array2<f64>,
+    /// V = φ(U + I), N × P.
+    pub v: Array2<f64>,
+    /// Singular values of V, descending.
+    pub singular_values: Vec<f64>,
+    /// Numerical rank of V ([`numerical_rank`]).
+    pub rank: usize,
+    /// The rank tolerance max(N, P) ε σ_max.
+    pub rank_tol: f64,
+    /// The per-neuron masked solution of U ≈ Ŵ V ([`solve_masked`]).
+    pub solution: MaskedSolution,
+}
+
+/// The full quasi-static analysis of paper-spec §6 for one target set: U and V ([`quasi_static_matrices`]),
+/// the singular values and numerical rank of V, and the masked least-squares / ridge solution of U = Ŵ V
+/// ([`solve_masked`], each neuron restricted to `mask[i]`; pass [`dense_mask`] for the paper's dense argument).
+///
+/// Errors: those of [`quasi_static_matrices`], [`singular_values`] and [`solve_masked`].
+pub fn analyze(
+    targets: ArrayView2<f64>,
+    ext: &[f64],
+    bin: usize,
+    phi: &dyn Transfer,
+    mask: &[Vec<usize>],
+    ridge: f64,
+) -> Result<QuasiStaticAnalysis> {
+    let (u, v) = quasi_static_matrices(targets, ext, bin, phi)?;
+    let sv = singular_values(v.view())?;
+    let (rank, rank_tol) = numerical_rank(&sv, v.dim());
+    let solution = solve_masked(u.view(), v.view(), mask, ridge)?;
+    Ok(QuasiStaticAnalysis {
+        u,
+        v,
+        singular_values: sv,
+        rank,
+        rank_tol,
+        solution,
+    })
+}
+
 /// Singular values of `v`, in descending order (LAPACK `dgesdd`, values only).
 ///
 /// Errors: `NonFinite` if `v` contains NaN/±inf; `Linalg` if LAPACK fails. An empty matrix gives an empty vector.
@@ -116,6 +228,10 @@ pub struct MaskedSolution {
     /// For neuron i, ||u_i − V_{mask_i}ᵀ ŵ_i||₂ (Euclidean norm over the P bins, not squared; without the ridge
     /// penalty).
     pub residual_per_neuron: Vec<f64>,
+    /// For neuron i, the numerical rank of its P × K_i system V_{mask_i}ᵀ (singular values above
+    /// max(P, K_i) ε σ_max, [`numerical_rank`]); the least-squares problem is exactly solvable for every
+    /// target when this equals P (0 for an empty mask or P = 0).
+    pub rank_per_neuron: Vec<usize>,
     /// ||U − Ŵ V||_F / ||U||_F (0 when U = 0, in which case Ŵ = 0 and the residual is 0).
     pub relative_residual: f64,
 }
@@ -180,6 +296,72 @@ fn validate_mask(mask: &[Vec<usize>], n_pre: usize) -> Result<()> {
     Ok(())
 }
 
+/// Weights (K × G, column g for `members[g]`), residual norms and rank of one group of neurons sharing a mask.
+struct GroupSolution {
+    wt: Array2<f64>,
+    residual: Vec<f64>,
+    rank: usize,
+}
+
+/// Solve the least-squares / ridge problem of every neuron in `members` (all with presynaptic set `m`) with
+/// one thin SVD of A = V_mᵀ (P × K). See [`solve_masked`] for the filter factors.
+fn solve_group(
+    u: ArrayView2<f64>,
+    v: ArrayView2<f64>,
+    m: &[usize],
+    members: &[usize],
+    ridge: f64,
+) -> Result<GroupSolution> {
+    let p = u.ncols();
+    let k = m.len();
+    // Right-hand sides: B (P × G), column g = u_{members[g]}.
+    let mut b = Array2::zeros((p, members.len()));
+    for (g, &i) in members.iter().enumerate() {
+        b.column_mut(g).assign(&u.row(i));
+    }
+    let norms = |r: &Array2<f64>| -> Vec<f64> {
+        r.columns().into_iter().map(|c| c.dot(&c).sqrt()).collect()
+    };
+    if k == 0 || p == 0 {
+        return Ok(GroupSolution {
+            wt: Array2::zeros((k, members.len())),
+            residual: norms(&b),
+            rank: 0,
+        });
+    }
+    // A = V_{mask}ᵀ (P × K).
+    let a: Array2<f64> = v
+        .select(Axis(0), m)
+        .reversed_axes()
+        .as_standard_layout()
+        .into_owned();
+    let (q, sigma, zt) = a.svddc(JobSvd::Some)?;
+    let q = q.expect("JobSvd::Some returns U");
+    let zt = zt.expect("JobSvd::Some returns Vᵀ");
+    let (rank, tol) = numerical_rank(sigma.as_slice().expect("1-d owned array"), (p, k));
+    let filt: Array1<f64> = sigma.mapv(|s| {
+        if ridge > 0.0 {
+            s / (s * s + ridge)
+        } else if s > tol {
+            1.0 / s
+        } else {
+            0.0
+        }
+    });
+    // Coefficients C = diag(f) Qᵀ B (r × G); weights Wᵀ = Z C (K × G).
+    let mut c = q.t().dot(&b);
+    for (mut row, &f) in c.rows_mut().into_iter().zip(filt.iter()) {
+        row *= f;
+    }
+    let wt = zt.t().dot(&c);
+    let resid = &b - &a.dot(&wt);
+    Ok(GroupSolution {
+        residual: norms(&resid),
+        wt,
+        rank,
+    })
+}
+
 /// Solve U ≈ Ŵ V row by row on a presynaptic mask (paper-spec §6; eq 1 with a sparse plastic mask):
 /// for each neuron i independently,
 ///
@@ -195,7 +377,11 @@ fn validate_mask(mask: &[Vec<usize>], n_pre: usize) -> Result<()> {
 /// * `ridge > 0`: ŵ = Z diag(σ/(σ² + ridge)) Qᵀ u_i = (AᵀA + ridge I)⁻¹ Aᵀ u_i (the RLS fixed point with
 ///   λ = ridge, paper-spec §11.1 A4).
 ///
-/// Neurons with identical masks share one SVD, so the dense case costs a single decomposition.
+/// Neurons with identical masks share one SVD, so the dense case costs a single decomposition; distinct
+/// masks (the sparse plastic masks of the paper) are solved in parallel over the current rayon pool, with
+/// results identical for any thread count (each SVD is sequential and results are gathered in neuron order).
+/// [`MaskedSolution::rank_per_neuron`] reports the numerical rank of each neuron's system: u_i is reproduced
+/// exactly whenever that rank equals P.
 ///
 /// Errors: `ShapeMismatch` (u and v column counts, mask length), `InvalidMask` (index ≥ N_pre or not strictly
 /// increasing), `InvalidParameter` (ridge negative or non-finite), `NonFinite` (u or v), `Linalg`.
@@ -237,53 +423,23 @@ pub fn solve_masked(
     for (i, m) in mask.iter().enumerate() {
         groups.entry(m.as_slice()).or_default().push(i);
     }
+    let groups: Vec<(&[usize], Vec<usize>)> = groups.into_iter().collect();
+
+    // One independent SVD per group, in parallel; each group's arithmetic is sequential and the results are
+    // scattered back in neuron order, so the numbers do not depend on the thread count.
+    let solved: Vec<GroupSolution> = groups
+        .par_iter()
+        .map(|(m, members)| solve_group(u, v, m, members, ridge))
+        .collect::<Result<Vec<_>>>()?;
 
     let mut w_rows = vec![Vec::new(); n_post];
     let mut residual_per_neuron = vec![0.0; n_post];
-    for (m, members) in groups {
-        let k = m.len();
-        // Right-hand sides: B (P × G), column g = u_{members[g]}.
-        let mut b = Array2::zeros((p, members.len()));
+    let mut rank_per_neuron = vec![0; n_post];
+    for ((_, members), sol) in groups.iter().zip(solved) {
         for (g, &i) in members.iter().enumerate() {
-            b.column_mut(g).assign(&u.row(i));
-        }
-        if k == 0 || p == 0 {
-            for (g, &i) in members.iter().enumerate() {
-                w_rows[i] = vec![0.0; k];
-                residual_per_neuron[i] = b.column(g).dot(&b.column(g)).sqrt();
-            }
-            continue;
-        }
-        // A = V_{mask}ᵀ (P × K).
-        let a: Array2<f64> = v
-            .select(Axis(0), m)
-            .reversed_axes()
-            .as_standard_layout()
-            .into_owned();
-        let (q, sigma, zt) = a.svddc(JobSvd::Some)?;
-        let q = q.expect("JobSvd::Some returns U");
-        let zt = zt.expect("JobSvd::Some returns Vᵀ");
-        let smax = sigma.iter().copied().fold(0.0_f64, f64::max);
-        let tol = p.max(k) as f64 * f64::EPSILON * smax;
-        let filt: Array1<f64> = sigma.mapv(|s| {
-            if ridge > 0.0 {
-                s / (s * s + ridge)
-            } else if s > tol {
-                1.0 / s
-            } else {
-                0.0
-            }
-        });
-        // Coefficients C = diag(f) Qᵀ B (r × G); weights Wᵀ = Z C (K × G).
-        let mut c = q.t().dot(&b);
-        for (mut row, &f) in c.rows_mut().into_iter().zip(filt.iter()) {
-            row *= f;
-        }
-        let wt = zt.t().dot(&c);
-        let resid = &b - &a.dot(&wt);
-        for (g, &i) in members.iter().enumerate() {
-            w_rows[i] = wt.column(g).to_vec();
-            residual_per_neuron[i] = resid.column(g).dot(&resid.column(g)).sqrt();
+            w_rows[i] = sol.wt.column(g).to_vec();
+            residual_per_neuron[i] = sol.residual[g];
+            rank_per_neuron[i] = sol.rank;
         }
     }
     let res2: f64 = residual_per_neuron.iter().map(|r| r * r).sum();
@@ -292,6 +448,7 @@ pub fn solve_masked(
     Ok(MaskedSolution {
         w_rows,
         residual_per_neuron,
+        rank_per_neuron,
         relative_residual,
     })
 }
@@ -442,5 +599,97 @@ mod tests {
             .weight_matrix(&dense_mask(2, 3), 3)
             .unwrap();
         assert!((&w - &(&u / 1.5)).iter().all(|x| x.abs() < 1e-14));
+    }
+
+    /// A long cosine of period 100 samples: C̄(l) = cos(2πl/100)(1 − l/T) up to the O(1/T) mean term, so the
+    /// estimate equals the interpolated crossing of the exact cosine to ~l*/T ≈ 2e-4 relative (asserting 1e-3).
+    /// A constant row is skipped and all-constant input is an error; a short ramp is checked by hand.
+    #[test]
+    fn correlation_time_of_a_cosine() {
+        let t = 100_000;
+        let mut x = Array2::zeros((2, t));
+        for s in 0..t {
+            x[[0, s]] = (2.0 * std::f64::consts::PI * s as f64 / 100.0).cos();
+            x[[1, s]] = 3.0;
+        }
+        let c = |l: f64| (2.0 * std::f64::consts::PI * l / 100.0).cos();
+        let level = (-1.0f64).exp();
+        let l_star = 19.0 + (c(19.0) - level) / (c(19.0) - c(20.0));
+        assert!((l_star - 19.004).abs() < 1e-3); // 100 · arccos(1/e) / (2π) = 19.005
+        let tau = correlation_time(x.view(), 0.5).unwrap();
+        assert!((tau - 0.5 * l_star).abs() < 1e-3 * 0.5 * l_star, "{tau}");
+        assert!(matches!(
+            correlation_time(x.slice(s![1..2, ..]), 1.0),
+            Err(MeanfieldError::NoVariance)
+        ));
+        // A 5-sample ramp (centred −2..2, C(0) = 10): C(1) = 4/10, C(2) = −1/10 ⇒ crossing at
+        // 1 + (0.4 − 1/e)/(0.4 + 0.1).
+        let ramp = Array2::from_shape_fn((1, 5), |(_, s)| s as f64);
+        let expect = 1.0 + (0.4 - (-1.0f64).exp()) / 0.5;
+        assert!((correlation_time(ramp.view(), 1.0).unwrap() - expect).abs() < 1e-15);
+        assert!(correlation_time(x.view(), 0.0).is_err());
+    }
+
+    /// `analyze` bundles U, V, the spectrum, the rank and the masked solution: identical to calling the parts.
+    #[test]
+    fn analyze_matches_its_parts() {
+        let x = Array2::from_shape_fn((6, 40), |(i, s)| {
+            ((i + 1) as f64 * 0.37 * s as f64).sin() + 0.2
+        });
+        let mask: Vec<Vec<usize>> = (0..6)
+            .map(|i| (0..6).filter(|&j| j != i).collect())
+            .collect();
+        let a = analyze(x.view(), &[0.1; 6], 8, &Phi1, &mask, 0.0).unwrap();
+        let (u, v) = quasi_static_matrices(x.view(), &[0.1; 6], 8, &Phi1).unwrap();
+        assert_eq!(a.u, u);
+        assert_eq!(a.v, v);
+        let sv = singular_values(v.view()).unwrap();
+        assert_eq!(a.singular_values, sv);
+        assert_eq!((a.rank, a.rank_tol), numerical_rank(&sv, v.dim()));
+        assert_eq!(
+            a.solution,
+            solve_masked(u.view(), v.view(), &mask, 0.0).unwrap()
+        );
+        // 5 inputs per neuron, P = 5 bins, generic targets: every neuron's system has rank P = 5.
+        assert_eq!(a.solution.rank_per_neuron, vec![5; 6]);
+    }
+
+    /// The per-neuron rank counts the usable independent inputs: a mask whose two rows of V coincide has rank
+    /// 1; an empty mask has rank 0.
+    #[test]
+    fn rank_per_neuron_counts_independent_inputs() {
+        let v = array![[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.0, 1.0, 5.0]];
+        let u = array![[1.0, 0.0, 0.0], [2.0, 4.0, 6.0], [0.0, 0.0, 1.0]];
+        let sol = solve_masked(
+            u.view(),
+            v.view(),
+            &[vec![0, 1], vec![0, 1, 2], vec![]],
+            0.0,
+        )
+        .unwrap();
+        assert_eq!(sol.rank_per_neuron, vec![1, 2, 0]);
+        // Neuron 1's target (2 × row 0) lies in the span: exact despite rank 2 < P = 3.
+        assert!(sol.residual_per_neuron[1] < 1e-12);
+    }
+
+    /// Distinct masks are solved in parallel: 1 thread and 2 threads give bit-identical results.
+    #[test]
+    fn solve_masked_thread_invariant() {
+        let n = 24;
+        let v = Array2::from_shape_fn((n, 15), |(i, s)| {
+            ((i * 7 + s * 3) % 11) as f64 + (i as f64).sqrt()
+        });
+        let u = Array2::from_shape_fn((n, 15), |(i, s)| ((i + 2 * s) as f64).sin());
+        let mask: Vec<Vec<usize>> = (0..n)
+            .map(|i| (0..n).filter(|&j| (i + j) % 3 != 0).collect())
+            .collect();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| solve_masked(u.view(), v.view(), &mask, 0.01).unwrap())
+        };
+        assert_eq!(run(1), run(2));
     }
 }
