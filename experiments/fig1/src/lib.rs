@@ -356,6 +356,7 @@ fn add_metrics(rep: &mut Report, prefix: &str, o: &Outcome) {
     let last = o.loops.last().map(|r| r.mean_pearson).unwrap_or(0.0);
     rep.metric(&format!("{prefix}_loop_pearson_first"), first);
     rep.metric(&format!("{prefix}_loop_pearson_last"), last);
+    rep.metric(&format!("{prefix}_loop_pearson_final"), final_level(&o.loops));
     rep.metric(&format!("{prefix}_loop_pearson_rise"), last - first);
     rep.metric(&format!("{prefix}_loops_to_0p9"), loops_to(&o.loops, 0.9));
     rep.metric(&format!("{prefix}_loops_to_0p8"), loops_to(&o.loops, 0.8));
@@ -763,12 +764,17 @@ fn rate_ceiling(
     Ok(st.mean_pearson)
 }
 
-/// First loop (1-based) whose mean Pearson reaches 90 % of the final level (mean of the last 5 loops): how
-/// many loops a training needs to converge, independent of the level the measure can reach.
-fn loops_to_converge(records: &[LoopRecord]) -> f64 {
+/// The final level of training: mean Pearson of the last 5 loops (one loop alone is noisy).
+fn final_level(records: &[LoopRecord]) -> f64 {
     let tail = &records[records.len().saturating_sub(5)..];
     let last: Vec<f64> = tail.iter().map(|r| r.mean_pearson).collect();
-    loops_to(records, 0.9 * mean(&last))
+    mean(&last)
+}
+
+/// First loop (1-based) whose mean Pearson reaches 90 % of the final level: how many loops a training needs
+/// to converge, independent of the level the measure can reach.
+fn loops_to_converge(records: &[LoopRecord]) -> f64 {
+    loops_to(records, 0.9 * final_level(records))
 }
 
 /// How many more loops rate training needs than drive training to converge (paper: rate training needs
