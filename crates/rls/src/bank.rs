@@ -1,10 +1,17 @@
 //! [`RlsBank`]: the RLS state of all neurons, stored contiguously, and the parallel learning step.
 
 use crate::RlsError;
-use crate::kernels::{dense_update, dot, packed_downdate, packed_fused, packed_len};
+use crate::kernels::{
+    dense_update, dot, packed_deferred_product, packed_downdate, packed_len,
+    packed_materialise_product,
+};
 use spikelearn_meanfield::Transfer;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Default number m of rank-1 downdates the packed kernel keeps pending before writing them into P
+/// (measured with `rls-bench`: see the crate README).
+pub const DEFAULT_DEFER: usize = 8;
 
 /// Which implementation of the per-row update to use. Both compute the same mathematics
 /// (agreement to rounding, ~1e-12 relative).
@@ -13,8 +20,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub enum Kernel {
     /// Plain dense K×K matrices per row: q = P x, then P ← P − c q qᵀ in a second pass.
     Reference,
-    /// Production: packed symmetric storage; the downdate of step t is deferred and fused with the
-    /// product P x of step t+1, so each step streams each P_i once (read + write).
+    /// Production: packed symmetric storage (K(K+1)/2 values per row); rank-1 downdates are kept pending
+    /// for up to m steps ([`RlsBank::set_defer`], default [`DEFAULT_DEFER`]) and the product is formed in
+    /// Woodbury form P_t x = P x − Σ_j c_j q_j (q_jᵀ x), so P is only read on most steps; every m-th step one
+    /// fused pass writes the m pending downdates into P and forms the product (see [`crate::kernels`]).
     #[default]
     Packed,
 }
@@ -41,8 +50,13 @@ struct Chunk {
     q: (usize, usize),
 }
 
-/// RLS state for N rows (neurons). Row i has K_i = ptr[i+1] − ptr[i] plastic inputs, laid out like the
+/// RLS state for N rows (neurons). Row i has K_i = `ptr[i+1] − ptr[i]` plastic inputs, laid out like the
 /// values of a CSR matrix (`idx[ptr[i]..ptr[i+1]]` are its presynaptic indices).
+///
+/// Memory: all P_i back to back in one allocation (dense K_i² or packed K_i(K_i+1)/2 values per row), the
+/// packed kernel's pending downdates (m vectors of K_i and m coefficients per row) in two more. Rows are
+/// split into contiguous chunks of about equal P size (16 per thread) processed by a recursive
+/// `rayon::join`; each row's arithmetic is sequential, so results do not depend on the thread count.
 #[derive(Debug, Clone)]
 pub struct RlsBank {
     kernel: Kernel,
@@ -52,8 +66,13 @@ pub struct RlsBank {
     p_off: Vec<usize>,
     /// All P_i, contiguous (dense K² or packed K(K+1)/2 per row).
     p: Vec<f64>,
-    /// Packed kernel: pending downdate vectors q (K_i per row, CSR layout) and coefficients c.
+    /// Packed kernel: maximum number m of pending downdates.
+    defer: usize,
+    /// Number of pending downdates (the same for every row: every step updates every row).
+    n_pend: usize,
+    /// Pending vectors q_j: row i's block of m·K_i values starts at m·ptr[i], term j at + j·K_i.
     pend_q: Vec<f64>,
+    /// Pending coefficients c_j: row i's m values start at m·i.
     pend_c: Vec<f64>,
     chunks: Vec<Chunk>,
     max_k: usize,
@@ -65,7 +84,10 @@ thread_local! {
 }
 
 impl RlsBank {
-    /// New bank with P_i(0) = I/λ for every row. `ptr` is the CSR row pointer (length N+1, ptr[0] = 0).
+    /// New bank with P_i(0) = I/λ for every row. `ptr` is the CSR row pointer (length N+1, `ptr[0] = 0`).
+    ///
+    /// The rows are split into parallel chunks for the rayon pool current at this call (build the bank
+    /// inside `pool.install` to use a custom pool).
     pub fn new(ptr: &[usize], lambda: f64, kernel: Kernel) -> Result<Self, RlsError> {
         if !(lambda > 0.0 && lambda.is_finite()) {
             return Err(RlsError::BadLambda(lambda));
@@ -105,7 +127,7 @@ impl RlsBank {
                 }
             }
         }
-        // Balanced chunks: target ~ total/(8 * threads) of P work each, but at least one row.
+        // Balanced chunks: about total/(16 · threads) of P each, at least one row.
         let threads = rayon::current_num_threads().max(1);
         let target = (total / (16 * threads)).max(1);
         let mut chunks = Vec::new();
@@ -123,23 +145,44 @@ impl RlsBank {
                 acc = 0;
             }
         }
-        let nnz = ptr[n];
-        Ok(Self {
+        let mut bank = Self {
             kernel,
             lambda,
             ptr: ptr.to_vec(),
             p_off,
             p,
-            pend_q: if kernel == Kernel::Packed {
-                vec![0.0; nnz]
-            } else {
-                Vec::new()
-            },
-            pend_c: vec![0.0; n],
+            defer: 0,
+            n_pend: 0,
+            pend_q: Vec::new(),
+            pend_c: Vec::new(),
             chunks,
             max_k,
             updates: 0,
-        })
+        };
+        bank.set_defer(DEFAULT_DEFER);
+        Ok(bank)
+    }
+
+    /// Set the number m ≥ 1 of rank-1 downdates the packed kernel keeps pending before writing them into P
+    /// (m = 1: every step writes the previous step's downdate, fused with its product). Pending downdates
+    /// are flushed first. Larger m reads P m times per write; the Woodbury corrections cost O(m K) per row
+    /// and step. No effect on the reference kernel. Values below 1 are treated as 1.
+    pub fn set_defer(&mut self, m: usize) {
+        let m = m.max(1);
+        if self.kernel != Kernel::Packed {
+            self.defer = m;
+            return;
+        }
+        self.flush();
+        self.defer = m;
+        let n = self.n_rows();
+        self.pend_q = vec![0.0; m * self.ptr[n]];
+        self.pend_c = vec![0.0; m * n];
+    }
+
+    /// The number m of downdates the packed kernel defers (see [`RlsBank::set_defer`]).
+    pub fn defer(&self) -> usize {
+        self.defer
     }
 
     /// Number of rows N.
@@ -167,6 +210,15 @@ impl RlsBank {
         self.p.len() * std::mem::size_of::<f64>()
     }
 
+    /// Row i's pending downdates: coefficients (n values) and vectors (n·K_i values).
+    fn pending(&self, i: usize) -> (&[f64], &[f64]) {
+        let k = self.row_len(i);
+        let np = self.n_pend;
+        let c = &self.pend_c[self.defer * i..self.defer * i + np];
+        let q0 = self.defer * self.ptr[i];
+        (c, &self.pend_q[q0..q0 + np * k])
+    }
+
     /// The current P_i as a dense row-major K×K matrix (pending downdates included).
     pub fn p_dense(&self, i: usize) -> Vec<f64> {
         let k = self.row_len(i);
@@ -175,12 +227,13 @@ impl RlsBank {
         match self.kernel {
             Kernel::Reference => out.copy_from_slice(m),
             Kernel::Packed => {
-                let c = self.pend_c[i];
-                let q = &self.pend_q[self.ptr[i]..self.ptr[i + 1]];
+                let mut cur = m.to_vec();
+                let (c, q) = self.pending(i);
+                packed_downdate(&mut cur, c, q);
                 let mut off = 0;
                 for a in 0..k {
                     for b in a..k {
-                        let v = m[off + b - a] - c * q[a] * q[b];
+                        let v = cur[off + b - a];
                         out[a * k + b] = v;
                         out[b * k + a] = v;
                     }
@@ -192,19 +245,23 @@ impl RlsBank {
     }
 
     /// Apply all pending (deferred) downdates so the stored P is current. A no-op for the reference kernel.
+    /// The result is bit-identical to what the next materialising step would have written.
     pub fn flush(&mut self) {
-        if self.kernel != Kernel::Packed {
+        if self.kernel != Kernel::Packed || self.n_pend == 0 {
             return;
         }
         let n = self.n_rows();
+        let np = self.n_pend;
         for i in 0..n {
-            let c = self.pend_c[i];
-            if c != 0.0 {
-                let q = &self.pend_q[self.ptr[i]..self.ptr[i + 1]];
-                packed_downdate(&mut self.p[self.p_off[i]..self.p_off[i + 1]], c, q);
-                self.pend_c[i] = 0.0;
-            }
+            let k = self.row_len(i);
+            let q0 = self.defer * self.ptr[i];
+            packed_downdate(
+                &mut self.p[self.p_off[i]..self.p_off[i + 1]],
+                &self.pend_c[self.defer * i..self.defer * i + np],
+                &self.pend_q[q0..q0 + np * k],
+            );
         }
+        self.n_pend = 0;
     }
 
     /// One learning step for every row (paper eqs 10–12 or 16–19).
@@ -213,6 +270,9 @@ impl RlsBank {
     /// * `r` — filtered spike trains of all N neurons at this step;
     /// * `w` — CSR values (the plastic weights), updated in place;
     /// * `target` — f_i at this step for every row (length N).
+    ///
+    /// Per row, with x = `r[idx_i]` (rate training: x ← φ'(w·x + I_i) x): q = P x, c = 1/(1 + xᵀq),
+    /// P ← P − c q qᵀ, w ← w + e c q with e = f_i − w·x (rate: f_i − φ(w·x + I_i)).
     ///
     /// Returns the first (lowest-index) row whose update was non-finite as an error; rows are otherwise
     /// independent and processed in parallel with identical results for any thread count.
@@ -233,6 +293,7 @@ impl RlsBank {
             check_len("ext", ext.len(), n)?;
         }
         let bad = AtomicUsize::new(usize::MAX);
+        let materialise = self.n_pend >= self.defer;
         let ctx = StepCtx {
             kernel: self.kernel,
             ptr: &self.ptr,
@@ -242,6 +303,9 @@ impl RlsBank {
             target,
             objective,
             max_k: self.max_k,
+            defer: self.defer,
+            n_pend: self.n_pend,
+            materialise,
             bad: &bad,
         };
         let parts = Parts {
@@ -252,6 +316,9 @@ impl RlsBank {
             c: &mut self.pend_c,
         };
         parts.run(&ctx);
+        if self.kernel == Kernel::Packed {
+            self.n_pend = if materialise { 1 } else { self.n_pend + 1 };
+        }
         self.updates += 1;
         let row = bad.load(Ordering::Relaxed);
         if row != usize::MAX {
@@ -281,6 +348,9 @@ struct StepCtx<'a> {
     target: &'a [f64],
     objective: Objective<'a>,
     max_k: usize,
+    defer: usize,
+    n_pend: usize,
+    materialise: bool,
     bad: &'a AtomicUsize,
 }
 
@@ -308,12 +378,16 @@ impl Parts<'_> {
         let split = right[0];
         let (p0, p1) = self.p.split_at_mut(split.p.0 - first.p.0);
         let (w0, w1) = self.w.split_at_mut(split.q.0 - first.q.0);
-        let (c0, c1) = self.c.split_at_mut(split.rows.0 - first.rows.0);
-        let has_q = !self.q.is_empty();
-        let (q0, q1) = if has_q {
-            self.q.split_at_mut(split.q.0 - first.q.0)
+        let (c0, c1) = if self.c.is_empty() {
+            self.c.split_at_mut(0)
         } else {
+            self.c
+                .split_at_mut(ctx.defer * (split.rows.0 - first.rows.0))
+        };
+        let (q0, q1) = if self.q.is_empty() {
             self.q.split_at_mut(0)
+        } else {
+            self.q.split_at_mut(ctx.defer * (split.q.0 - first.q.0))
         };
         let a = Parts {
             chunks: left,
@@ -347,6 +421,7 @@ fn process_chunk(
             s.resize(2 * ctx.max_k, 0.0);
         }
         let (xbuf, ybuf) = s.split_at_mut(ctx.max_k);
+        let m = ctx.defer;
         for i in ch.rows.0..ch.rows.1 {
             let (a, b) = (ctx.ptr[i], ctx.ptr[i + 1]);
             let k = b - a;
@@ -375,11 +450,19 @@ fn process_chunk(
                 Kernel::Reference => dense_update(lp, x, y),
                 Kernel::Packed => {
                     let li = i - ch.rows.0;
-                    let lq = &mut q[a - ch.q.0..b - ch.q.0];
-                    packed_fused(lp, c[li], lq, x, y);
+                    let lq = &mut q[m * (a - ch.q.0)..m * (b - ch.q.0)];
+                    let lc = &mut c[m * li..m * (li + 1)];
+                    let np = ctx.n_pend;
+                    let slot = if ctx.materialise {
+                        packed_materialise_product(lp, &lc[..np], &lq[..np * k], x, y);
+                        0
+                    } else {
+                        packed_deferred_product(lp, &lc[..np], &lq[..np * k], x, y);
+                        np
+                    };
                     let gain = 1.0 / (1.0 + dot(x, y));
-                    lq.copy_from_slice(y);
-                    c[li] = gain;
+                    lq[slot * k..(slot + 1) * k].copy_from_slice(y);
+                    lc[slot] = gain;
                     gain
                 }
             };

@@ -2,6 +2,49 @@
 //!
 //! Packed symmetric storage: the upper triangle of a K×K matrix stored row by row,
 //! element (a, b), a ≤ b, at [`packed_index`]`(K, a, b)`; length K(K+1)/2.
+//!
+//! # Deferred (Woodbury-form) downdates
+//!
+//! The production kernel keeps up to m rank-1 downdates *pending* instead of writing them into P at once:
+//! the true matrix is
+//!
+//! ```text
+//! P_t = P − Σ_{j<n} c_j q_j q_jᵀ        (n ≤ m pending terms, applied in the order j = 0, 1, …)
+//! ```
+//!
+//! and the product needed by the next RLS step is formed without touching P's storage,
+//!
+//! ```text
+//! P_t x = P x − Σ_j c_j q_j (q_jᵀ x),
+//! ```
+//!
+//! so a step with pending room only *reads* P (K(K+1)/2 values). When m terms are pending, one fused pass
+//! ([`packed_materialise_product`]) writes all of them into P, element by element in the order j = 0..m
+//! (exactly the rounding of applying the m downdates one after the other, as the reference does), and forms
+//! the product with the updated elements. Over m steps P is therefore read m times and written once, instead
+//! of read and written m times.
+//!
+//! # Summation order
+//!
+//! Every reduction uses [`LANES`] = 16 interleaved partial sums (two 8-lane vectors over blocks of 16
+//! elements, one more 8-block into the first), the two vectors added lane-wise and summed by the fixed tree
+//! ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)), then the last < 8 terms in order. The kernels are generic over an
+//! 8-lane vector type with a portable implementation (arrays) and AVX2 / AVX-512F ones selected at run time
+//! ([`isa`]); every operation is lane-wise IEEE arithmetic without FMA contraction, so results are
+//! bit-identical on every instruction set, and for any thread count (rows are independent).
+//!
+//! A software prefetch [`PREFETCH_DIST`] elements ahead keeps enough of the P stream in flight.
+
+use crate::simd::{F8, Isa, Portable, prefetch};
+
+/// Number of interleaved partial sums in every reduction: two 8-lane accumulators (fixed, so results do
+/// not depend on the CPU).
+pub const LANES: usize = 16;
+
+/// Software prefetch distance in f64 elements (2 KiB ahead of the P stream). On the development VM the
+/// hardware prefetcher alone reached ~60 % of the bandwidth of an in-place read+write stream; prefetching
+/// this far ahead recovered it (`rls-bench`, crate README).
+pub const PREFETCH_DIST: usize = 256;
 
 /// Offset of element (a, b), a ≤ b, in packed upper storage of a K×K symmetric matrix.
 #[inline]
@@ -18,13 +61,16 @@ pub fn packed_len(k: usize) -> usize {
 
 /// Dense reference step on a full row-major K×K matrix `p`:
 /// q = P x; c = 1/(1 + xᵀq); P ← P − c q qᵀ. Returns c and leaves q in `q`.
+///
+/// Deliberately plain (one accumulator, two passes): the obviously correct version the fast kernels are
+/// tested against.
 pub fn dense_update(p: &mut [f64], x: &[f64], q: &mut [f64]) -> f64 {
     let k = x.len();
     for a in 0..k {
         let row = &p[a * k..(a + 1) * k];
         q[a] = row.iter().zip(x).map(|(pa, xb)| pa * xb).sum();
     }
-    let c = 1.0 / (1.0 + dot(x, q));
+    let c = 1.0 / (1.0 + x.iter().zip(q.iter()).map(|(a, b)| a * b).sum::<f64>());
     for a in 0..k {
         let qa = c * q[a];
         let row = &mut p[a * k..(a + 1) * k];
@@ -35,64 +81,349 @@ pub fn dense_update(p: &mut [f64], x: &[f64], q: &mut [f64]) -> f64 {
     c
 }
 
-/// Fused packed step: first applies a pending rank-1 downdate P ← P − c_prev q_prev q_prevᵀ (skipped when
-/// `c_prev == 0`), then computes q = P x with the updated P, in one pass over the packed upper triangle.
-/// Returns nothing; the caller forms c = 1/(1 + xᵀq) and stores (c, q) as the next pending downdate.
-pub fn packed_fused(p: &mut [f64], c_prev: f64, q_prev: &[f64], x: &[f64], q: &mut [f64]) {
+/// Σ a_i b_i in the kernels' fixed order: [`LANES`] interleaved partial sums over blocks of 16, one more
+/// 8-block into the first accumulator, the accumulators added lane-wise and summed by a fixed tree, then
+/// the last < 8 terms in order.
+#[inline(always)]
+fn dot_v<V: F8>(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (mut a0, mut a1) = (V::zero(), V::zero());
+    let mut o = 0;
+    while o + 16 <= n {
+        a0 = a0.add(V::load(&a[o..]).mul(V::load(&b[o..])));
+        a1 = a1.add(V::load(&a[o + 8..]).mul(V::load(&b[o + 8..])));
+        o += 16;
+    }
+    if o + 8 <= n {
+        a0 = a0.add(V::load(&a[o..]).mul(V::load(&b[o..])));
+        o += 8;
+    }
+    let mut s = a0.add(a1).sum();
+    for i in o..n {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+/// Dot product Σ a_i b_i in the kernels' fixed summation order (over the shorter length).
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    dot_v::<Portable>(a, b)
+}
+
+/// y ← y − α v, element-wise.
+#[inline(always)]
+fn axpy_neg_v<V: F8>(y: &mut [f64], alpha: f64, v: &[f64]) {
+    let n = y.len().min(v.len());
+    let al = V::splat(alpha);
+    let mut o = 0;
+    while o + 8 <= n {
+        V::load(&y[o..])
+            .sub(al.mul(V::load(&v[o..])))
+            .store(&mut y[o..]);
+        o += 8;
+    }
+    for i in o..n {
+        y[i] -= alpha * v[i];
+    }
+}
+
+/// 8 elements at offset o of a row: v = P − Σ_j s_j q_j (stored back if WRITE), y += v x_a, returns
+/// acc + v x.
+#[inline(always)]
+fn block<V: F8, const NP: usize, const WRITE: bool>(
+    row: &mut [f64],
+    sv: &[V; NP],
+    qs: &[&[f64]; NP],
+    x: &[f64],
+    xav: V,
+    y: &mut [f64],
+    o: usize,
+    acc: V,
+) -> V {
+    let mut v = V::load(&row[o..]);
+    for j in 0..NP {
+        v = v.sub(sv[j].mul(V::load(&qs[j][o..])));
+    }
+    if WRITE {
+        v.store(&mut row[o..]);
+    }
+    V::load(&y[o..]).add(v.mul(xav)).store(&mut y[o..]);
+    acc.add(v.mul(V::load(&x[o..])))
+}
+
+/// Read-only version of [`block`] (no pending terms).
+#[inline(always)]
+fn block_ro<V: F8>(row: &[f64], x: &[f64], xav: V, y: &mut [f64], o: usize, acc: V) -> V {
+    let v = V::load(&row[o..]);
+    V::load(&y[o..]).add(v.mul(xav)).store(&mut y[o..]);
+    acc.add(v.mul(V::load(&x[o..])))
+}
+
+/// One packed row's off-diagonal product with NP pending downdates written into it first:
+/// P_ab ← P_ab − Σ_j s_j q_j[b] (j in order; NP = 0: read only), then returns Σ_b P_ab x_b and adds
+/// P_ab x_a to y_b. `row`, `x`, `y`, `qs[j]` all start at column a + 1; `s[j]` = c_j q_j[a].
+#[inline(always)]
+fn row_kernel<V: F8, const NP: usize, const WRITE: bool>(
+    row: &mut [f64],
+    s: &[f64; NP],
+    qs: &[&[f64]; NP],
+    x: &[f64],
+    xa: f64,
+    y: &mut [f64],
+) -> f64 {
+    let n = row.len();
+    let (x, y) = (&x[..n], &mut y[..n]);
+    let qs: [&[f64]; NP] = std::array::from_fn(|j| &qs[j][..n]);
+    let sv: [V; NP] = std::array::from_fn(|j| V::splat(s[j]));
+    let xav = V::splat(xa);
+    let (mut a0, mut a1) = (V::zero(), V::zero());
+    let mut o = 0;
+    while o + 16 <= n {
+        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST));
+        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST + 8));
+        a0 = block::<V, NP, WRITE>(row, &sv, &qs, x, xav, y, o, a0);
+        a1 = block::<V, NP, WRITE>(row, &sv, &qs, x, xav, y, o + 8, a1);
+        o += 16;
+    }
+    if o + 8 <= n {
+        a0 = block::<V, NP, WRITE>(row, &sv, &qs, x, xav, y, o, a0);
+        o += 8;
+    }
+    let mut sum = a0.add(a1).sum();
+    for b in o..n {
+        let mut v = row[b];
+        for j in 0..NP {
+            v -= s[j] * qs[j][b];
+        }
+        if WRITE {
+            row[b] = v;
+        }
+        sum += v * x[b];
+        y[b] += v * xa;
+    }
+    sum
+}
+
+/// One pass over packed P writing NP pending downdates, P ← P − Σ_j c_j q_j q_jᵀ (element by element, j in
+/// order), and forming y = P x with the updated P (WRITE = false computes the same y without storing P).
+///
+/// Row a contributes its diagonal and Σ_{b>a} P_ab x_b to y_a and P_ab x_a to every y_b, b > a, so each
+/// stored element is read once and used twice.
+#[inline(always)]
+fn pass<V: F8, const NP: usize, const WRITE: bool>(
+    p: &mut [f64],
+    c: &[f64],
+    q: &[f64],
+    x: &[f64],
+    y: &mut [f64],
+) {
     let k = x.len();
-    debug_assert_eq!(p.len(), packed_len(k));
-    q[..k].iter_mut().for_each(|v| *v = 0.0);
+    assert_eq!(p.len(), packed_len(k), "packed P has the wrong length");
+    assert!(c.len() >= NP && q.len() >= NP * k, "pending terms missing");
+    let y = &mut y[..k];
+    y.iter_mut().for_each(|v| *v = 0.0);
+    let qj: [&[f64]; NP] = std::array::from_fn(|j| &q[j * k..(j + 1) * k]);
     let mut off = 0;
     for a in 0..k {
         let len = k - a;
         let row = &mut p[off..off + len];
-        let xa = x[a];
-        let xs = &x[a..];
-        let qs = &mut q[a..k];
-        if c_prev != 0.0 {
-            let s = c_prev * q_prev[a];
-            let qp = &q_prev[a..k];
-            // row[b] -= s*qp[b]; acc += row[b]*x[b]; q[b] += row[b]*x[a]  (b ≥ a)
-            let mut acc = 0.0;
-            for ((pab, (&qpb, &xb)), qb) in row.iter_mut().zip(qp.iter().zip(xs)).zip(qs.iter_mut())
-            {
-                let v = *pab - s * qpb;
-                *pab = v;
-                acc += v * xb;
-                *qb += v * xa;
-            }
-            // the diagonal was counted twice (once in acc, once in q[a]); remove one
-            q[a] += acc - row[0] * xa;
-        } else {
-            let mut acc = 0.0;
-            for ((&v, &xb), qb) in row.iter().zip(xs).zip(qs.iter_mut()) {
-                acc += v * xb;
-                *qb += v * xa;
-            }
-            q[a] += acc - row[0] * xa;
+        let s: [f64; NP] = std::array::from_fn(|j| c[j] * qj[j][a]);
+        let mut d = row[0];
+        for j in 0..NP {
+            d -= s[j] * qj[j][a];
         }
+        if WRITE {
+            row[0] = d;
+        }
+        let xa = x[a];
+        let qt: [&[f64]; NP] = std::array::from_fn(|j| &qj[j][a + 1..]);
+        let (head, tail) = y.split_at_mut(a + 1);
+        let sum = row_kernel::<V, NP, WRITE>(&mut row[1..], &s, &qt, &x[a + 1..], xa, tail);
+        head[a] += d * xa + sum;
         off += len;
     }
 }
 
-/// Apply a pending rank-1 downdate P ← P − c q qᵀ to packed storage.
-pub fn packed_downdate(p: &mut [f64], c: f64, q: &[f64]) {
-    let k = q.len();
+/// Read-only pass: y = P x for packed P (P is not written; the same arithmetic as [`pass`] with no
+/// pending terms).
+#[inline(always)]
+fn product_v<V: F8>(p: &[f64], x: &[f64], y: &mut [f64]) {
+    let k = x.len();
+    assert_eq!(p.len(), packed_len(k), "packed P has the wrong length");
+    let y = &mut y[..k];
+    y.iter_mut().for_each(|v| *v = 0.0);
+    let xk = &x[..k];
     let mut off = 0;
     for a in 0..k {
         let len = k - a;
-        let s = c * q[a];
-        for (pab, qb) in p[off..off + len].iter_mut().zip(&q[a..]) {
-            *pab -= s * qb;
-        }
+        let row = &p[off..off + len];
+        let xa = xk[a];
+        let (head, tail) = y.split_at_mut(a + 1);
+        let sum = row_ro::<V>(&row[1..], &xk[a + 1..], xa, tail);
+        head[a] += row[0] * xa + sum;
         off += len;
     }
 }
 
-/// Plain dot product with a fixed (left-to-right) summation order.
-#[inline]
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+/// Read-only row kernel (the arithmetic of [`row_kernel`] with NP = 0, on a shared slice).
+#[inline(always)]
+fn row_ro<V: F8>(row: &[f64], x: &[f64], xa: f64, y: &mut [f64]) -> f64 {
+    let n = row.len();
+    let (x, y) = (&x[..n], &mut y[..n]);
+    let xav = V::splat(xa);
+    let (mut a0, mut a1) = (V::zero(), V::zero());
+    let mut o = 0;
+    while o + 16 <= n {
+        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST));
+        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST + 8));
+        a0 = block_ro(row, x, xav, y, o, a0);
+        a1 = block_ro(row, x, xav, y, o + 8, a1);
+        o += 16;
+    }
+    if o + 8 <= n {
+        a0 = block_ro(row, x, xav, y, o, a0);
+        o += 8;
+    }
+    let mut sum = a0.add(a1).sum();
+    for b in o..n {
+        let v = row[b];
+        sum += v * x[b];
+        y[b] += v * xa;
+    }
+    sum
+}
+
+/// Woodbury-form product: y = P x − Σ_j c_j q_j (q_jᵀ x), j in order (P not written).
+#[inline(always)]
+fn deferred_product_v<V: F8>(p: &[f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+    let k = x.len();
+    product_v::<V>(p, x, y);
+    for (j, &cj) in c.iter().enumerate() {
+        let qj = &q[j * k..(j + 1) * k];
+        let alpha = cj * dot_v::<V>(qj, x);
+        axpy_neg_v::<V>(&mut y[..k], alpha, qj);
+    }
+}
+
+/// Materialising pass, dispatched on the number of pending terms (unrolled up to 8; more are first
+/// written in groups of 8 without a product — the per-element order of subtractions stays j = 0, 1, …).
+#[inline(always)]
+fn materialise_product_v<V: F8>(p: &mut [f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+    let k = x.len();
+    let mut j = 0;
+    while c.len() - j > 8 {
+        pass::<V, 8, true>(p, &c[j..j + 8], &q[j * k..(j + 8) * k], x, y);
+        j += 8;
+    }
+    let (c, q) = (&c[j..], &q[j * k..]);
+    match c.len() {
+        0 => product_v::<V>(p, x, y),
+        1 => pass::<V, 1, true>(p, c, q, x, y),
+        2 => pass::<V, 2, true>(p, c, q, x, y),
+        3 => pass::<V, 3, true>(p, c, q, x, y),
+        4 => pass::<V, 4, true>(p, c, q, x, y),
+        5 => pass::<V, 5, true>(p, c, q, x, y),
+        6 => pass::<V, 6, true>(p, c, q, x, y),
+        7 => pass::<V, 7, true>(p, c, q, x, y),
+        _ => pass::<V, 8, true>(p, c, q, x, y),
+    }
+}
+
+/// Read-only product with the pending terms as corrections:
+/// y = P x − Σ_j c_j q_j (q_jᵀ x), j = 0..n in order (P_t x in Woodbury form; P is not written).
+///
+/// `c` holds the n pending coefficients, `q` the n pending vectors back to back (n·K values).
+pub fn packed_deferred_product(p: &[f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+    dispatch::deferred_product(p, c, q, x, y)
+}
+
+/// Fused materialising pass: P ← P − Σ_j c_j q_j q_jᵀ (element by element, j = 0..n in order, i.e. the
+/// rounding of n successive rank-1 downdates), then y = P x with the updated P, in one pass over P.
+pub fn packed_materialise_product(p: &mut [f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+    dispatch::materialise_product(p, c, q, x, y)
+}
+
+/// Run-time dispatch: the generic kernels instantiated with AVX-512F / AVX2 vectors inside functions
+/// compiled for those features, entered only when the CPU has them. Only the vector width changes, never
+/// the order of operations, so every path gives identical bits.
+mod dispatch {
+    use super::{Isa, Portable, deferred_product_v, materialise_product_v};
+
+    #[cfg(target_arch = "x86_64")]
+    mod x86 {
+        use super::super::{deferred_product_v, materialise_product_v};
+        use crate::simd::{Avx2, Avx512};
+
+        #[target_feature(enable = "avx512f")]
+        pub fn deferred_avx512(p: &[f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+            deferred_product_v::<Avx512>(p, c, q, x, y)
+        }
+        #[target_feature(enable = "avx2")]
+        pub fn deferred_avx2(p: &[f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+            deferred_product_v::<Avx2>(p, c, q, x, y)
+        }
+        #[target_feature(enable = "avx512f")]
+        pub fn materialise_avx512(p: &mut [f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+            materialise_product_v::<Avx512>(p, c, q, x, y)
+        }
+        #[target_feature(enable = "avx2")]
+        pub fn materialise_avx2(p: &mut [f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+            materialise_product_v::<Avx2>(p, c, q, x, y)
+        }
+    }
+
+    pub fn deferred_product(p: &[f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+        match Isa::detect() {
+            // SAFETY: detect() returns Avx512/Avx2 only after run-time detection of the feature.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { x86::deferred_avx512(p, c, q, x, y) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { x86::deferred_avx2(p, c, q, x, y) },
+            Isa::Portable => deferred_product_v::<Portable>(p, c, q, x, y),
+        }
+    }
+
+    pub fn materialise_product(p: &mut [f64], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+        match Isa::detect() {
+            // SAFETY: detect() returns Avx512/Avx2 only after run-time detection of the feature.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { x86::materialise_avx512(p, c, q, x, y) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { x86::materialise_avx2(p, c, q, x, y) },
+            Isa::Portable => materialise_product_v::<Portable>(p, c, q, x, y),
+        }
+    }
+}
+
+/// Instruction set the production kernels run with on this CPU (`avx512f`, `avx2` or `portable`; set
+/// `SPIKELEARN_RLS_PORTABLE=1` to force the portable build). All give bit-identical results.
+pub fn isa() -> &'static str {
+    Isa::detect().name()
+}
+
+/// Apply pending rank-1 downdates P ← P − Σ_j c_j q_j q_jᵀ to packed storage (j = 0..n in order, element
+/// by element: the same rounding as [`packed_materialise_product`]). `q` holds the n vectors back to back.
+pub fn packed_downdate(p: &mut [f64], c: &[f64], q: &[f64]) {
+    let np = c.len();
+    if np == 0 {
+        return;
+    }
+    let k = q.len() / np;
+    let mut off = 0;
+    for a in 0..k {
+        let len = k - a;
+        for (b, v) in p[off..off + len].iter_mut().enumerate() {
+            let mut t = *v;
+            for j in 0..np {
+                let qj = &q[j * k..(j + 1) * k];
+                t -= (c[j] * qj[a]) * qj[a + b];
+            }
+            *v = t;
+        }
+        off += len;
+    }
 }
 
 #[cfg(test)]
@@ -113,11 +444,7 @@ mod tests {
         }
     }
 
-    /// The fused packed kernel computes the same downdate and product as two dense passes
-    /// (tolerance 1e-13: different summation order on O(1) numbers, K = 7).
-    #[test]
-    fn fused_matches_dense() {
-        let k = 7;
+    fn test_matrix(k: usize) -> (Vec<f64>, Vec<f64>) {
         let mut dense = vec![0.0; k * k];
         for a in 0..k {
             for b in 0..k {
@@ -134,28 +461,143 @@ mod tests {
                 packed[packed_index(k, a, b)] = dense[a * k + b];
             }
         }
-        let x1: Vec<f64> = (0..k).map(|i| (i as f64 * 0.7).sin()).collect();
-        let x2: Vec<f64> = (0..k).map(|i| (i as f64 * 1.3).cos()).collect();
-        let mut q1 = vec![0.0; k];
-        let c1 = dense_update(&mut dense, &x1, &mut q1);
-        let mut q2d = vec![0.0; k];
-        let _ = dense_update(&mut dense, &x2, &mut q2d);
-        // packed: step 1 without pending, step 2 with (c1, q1) pending
-        let mut p1 = vec![0.0; k];
-        packed_fused(&mut packed, 0.0, &[], &x1, &mut p1);
-        let c1p = 1.0 / (1.0 + dot(&x1, &p1));
-        assert!((c1p - c1).abs() < 1e-13);
-        let mut p2 = vec![0.0; k];
-        packed_fused(&mut packed, c1p, &p1, &x2, &mut p2);
-        for a in 0..k {
-            assert!((p2[a] - q2d[a]).abs() < 1e-13, "q mismatch at {a}");
-        }
-        let c2 = 1.0 / (1.0 + dot(&x2, &p2));
-        packed_downdate(&mut packed, c2, &p2);
-        for a in 0..k {
-            for b in a..k {
-                assert!((packed[packed_index(k, a, b)] - dense[a * k + b]).abs() < 1e-13);
+        (dense, packed)
+    }
+
+    /// Deferred product, materialising pass and plain downdate compute the same downdates and products as
+    /// successive dense reference steps, for every pending count 0..=11 (unrolled and generic paths) and
+    /// sizes that exercise the vector remainder. Tolerance 1e-13 relative: different summation order on
+    /// O(1) numbers, K ≤ 21.
+    #[test]
+    fn deferred_and_materialised_match_dense() {
+        for k in [1usize, 7, 8, 9, 21] {
+            for np in 0..=11 {
+                let (mut dense, packed) = test_matrix(k);
+                let xs: Vec<Vec<f64>> = (0..=np)
+                    .map(|t| (0..k).map(|i| ((i + 3 * t) as f64 * 0.7).sin()).collect())
+                    .collect();
+                // np dense steps produce the pending terms, the last x is the probe
+                let mut cs = Vec::new();
+                let mut qs = Vec::new();
+                for x in &xs[..np] {
+                    let mut q = vec![0.0; k];
+                    cs.push(dense_update(&mut dense, x, &mut q));
+                    qs.extend(q);
+                }
+                let x = &xs[np];
+                let mut want = vec![0.0; k];
+                for a in 0..k {
+                    want[a] = (0..k).map(|b| dense[a * k + b] * x[b]).sum();
+                }
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * (1.0 + b.abs());
+                let mut y = vec![0.0; k];
+                packed_deferred_product(&packed, &cs, &qs, x, &mut y);
+                for a in 0..k {
+                    assert!(close(y[a], want[a]), "deferred k={k} np={np} a={a}");
+                }
+                let mut pm = packed.clone();
+                let mut y2 = vec![0.0; k];
+                packed_materialise_product(&mut pm, &cs, &qs, x, &mut y2);
+                let mut pd = packed.clone();
+                packed_downdate(&mut pd, &cs, &qs);
+                assert_eq!(pm, pd, "materialise vs downdate k={k} np={np}");
+                for a in 0..k {
+                    assert!(close(y2[a], want[a]), "materialised k={k} np={np} a={a}");
+                    for b in a..k {
+                        assert!(close(pm[packed_index(k, a, b)], dense[a * k + b]));
+                    }
+                }
             }
+        }
+    }
+
+    /// Every instruction-set path gives the same bits as the portable code (lane-wise IEEE operations in
+    /// one fixed order; no FMA contraction).
+    #[test]
+    fn all_isas_bit_identical() {
+        let k = 37;
+        let (_, packed) = test_matrix(k);
+        let x: Vec<f64> = (0..k).map(|i| (i as f64 * 0.37).sin()).collect();
+        let np = 5;
+        let c: Vec<f64> = (0..np).map(|j| 0.01 / (1.0 + j as f64)).collect();
+        let q: Vec<f64> = (0..np * k).map(|i| (i as f64 * 0.11).cos()).collect();
+        let run_portable = || {
+            let mut y = vec![0.0; k];
+            deferred_product_v::<Portable>(&packed, &c, &q, &x, &mut y);
+            let mut p = packed.clone();
+            let mut y2 = vec![0.0; k];
+            materialise_product_v::<Portable>(&mut p, &c, &q, &x, &mut y2);
+            (y, p, y2, dot_v::<Portable>(&x, &q[..k]))
+        };
+        let want = run_portable();
+        assert_eq!(
+            (want.0.clone(), want.1.clone(), want.2.clone()),
+            {
+                let mut y = vec![0.0; k];
+                packed_deferred_product(&packed, &c, &q, &x, &mut y);
+                let mut p = packed.clone();
+                let mut y2 = vec![0.0; k];
+                packed_materialise_product(&mut p, &c, &q, &x, &mut y2);
+                (y, p, y2)
+            },
+            "dispatched path ({}) differs from portable",
+            isa()
+        );
+        #[cfg(target_arch = "x86_64")]
+        {
+            use crate::simd::{Avx2, Avx512};
+            #[target_feature(enable = "avx2")]
+            fn avx2(
+                p0: &[f64],
+                c: &[f64],
+                q: &[f64],
+                x: &[f64],
+            ) -> (Vec<f64>, Vec<f64>, Vec<f64>, f64) {
+                let k = x.len();
+                let mut y = vec![0.0; k];
+                deferred_product_v::<Avx2>(p0, c, q, x, &mut y);
+                let mut p = p0.to_vec();
+                let mut y2 = vec![0.0; k];
+                materialise_product_v::<Avx2>(&mut p, c, q, x, &mut y2);
+                (y, p, y2, dot_v::<Avx2>(x, &q[..k]))
+            }
+            #[target_feature(enable = "avx512f")]
+            fn avx512(
+                p0: &[f64],
+                c: &[f64],
+                q: &[f64],
+                x: &[f64],
+            ) -> (Vec<f64>, Vec<f64>, Vec<f64>, f64) {
+                let k = x.len();
+                let mut y = vec![0.0; k];
+                deferred_product_v::<Avx512>(p0, c, q, x, &mut y);
+                let mut p = p0.to_vec();
+                let mut y2 = vec![0.0; k];
+                materialise_product_v::<Avx512>(&mut p, c, q, x, &mut y2);
+                (y, p, y2, dot_v::<Avx512>(x, &q[..k]))
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: feature detected just above.
+                assert_eq!(unsafe { avx2(&packed, &c, &q, &x) }, want, "avx2 differs");
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: feature detected just above.
+                assert_eq!(
+                    unsafe { avx512(&packed, &c, &q, &x) },
+                    want,
+                    "avx512 differs"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dot_matches_naive() {
+        for n in 0..40 {
+            let a: Vec<f64> = (0..n).map(|i| (i as f64).sin()).collect();
+            let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.3).cos()).collect();
+            let naive: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot(&a, &b) - naive).abs() < 1e-13);
         }
     }
 }

@@ -13,12 +13,20 @@
 //! with rayon; each row's arithmetic is sequential, so results are identical for any thread count.
 //!
 //! Two kernels implement the same mathematics: [`Kernel::Reference`] (plain dense K×K matrices, two passes,
-//! the obviously correct version) and [`Kernel::Packed`] (production: symmetric packed storage, the rank-1
-//! update deferred by one step and fused with the next matrix–vector product so P is streamed once per step).
+//! the obviously correct version) and [`Kernel::Packed`] (production: symmetric packed storage; rank-1
+//! downdates kept pending for up to m steps and the product formed in Woodbury form
+//! P_t x = P x − Σ_j c_j q_j (q_jᵀ x), so P is read once per step and written once every m steps, in a pass
+//! fused with that step's product; see [`kernels`]). The production kernels run with AVX-512F or AVX2
+//! when the CPU has them (run-time detection) and give the same bits on every instruction set: lane-wise
+//! IEEE operations in one fixed order, no FMA contraction.
+//!
+//! Performance (memory-bandwidth bound ratios, the Figure 3 training time) is measured by the `rls-bench`
+//! binary of this crate and `fig3-timing` of `spikelearn-bench`; results are in this crate's README.
 
 mod bank;
 mod error;
 pub mod kernels;
+mod simd;
 
-pub use bank::{Kernel, Objective, RlsBank};
+pub use bank::{DEFAULT_DEFER, Kernel, Objective, RlsBank};
 pub use error::RlsError;

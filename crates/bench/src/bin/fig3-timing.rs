@@ -1,0 +1,150 @@
+//! `fig3-timing`: wall time of a full Figure 3 training and its simulation/learning split.
+//!
+//! ```text
+//! cargo run --release -p spikelearn-bench --bin fig3-timing [-- --threads 2 --loops 30 --kernel packed
+//!                                                             --seed 1 --tests 5]
+//! ```
+//!
+//! Setup (paper-spec §3.6, Fig 3 row): N = 500 theta neurons, p = 0.3, σ = 1, τ_s = 20 ms, dt = 1 ms;
+//! protocol defaults (1000 ms free run, 100 ms stimulus, T = 1000 ms window, Δt = 2 ms, λ = 1, 30 loops);
+//! drive training on the default target family (products of sines, one family). Prints the wall time of the
+//! training loops, the time spent inside the RLS learning steps (the rest is simulation: neuron updates,
+//! synaptic filter, drive u = W r and recorders), the mean Pearson correlation of the last loop and of the
+//! test trials, and a parseable `summary` line.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use spikelearn_bench::Timed;
+use spikelearn_rls::Kernel;
+use spikelearn_sim::protocol::{NetworkParams, ProtocolParams, mean, pearson_rows};
+use spikelearn_sim::{Input, LearnMode, RlsLearner, Variable, WindowRecorder};
+use spikelearn_targets::TargetSpec;
+use std::time::Instant;
+
+fn main() {
+    let mut threads = 2usize;
+    let mut loops = 30usize;
+    let mut kernel = Kernel::Packed;
+    let mut seed = 1u64;
+    let mut tests = 5usize;
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let v = argv.get(i + 1).cloned().unwrap_or_default();
+        match argv[i].as_str() {
+            "--threads" => threads = v.parse().expect("--threads N"),
+            "--loops" => loops = v.parse().expect("--loops N"),
+            "--seed" => seed = v.parse().expect("--seed N"),
+            "--tests" => tests = v.parse().expect("--tests N"),
+            "--kernel" => {
+                kernel = match v.as_str() {
+                    "reference" => Kernel::Reference,
+                    "packed" => Kernel::Packed,
+                    other => panic!("--kernel reference|packed, got {other}"),
+                }
+            }
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    pool.install(|| run(loops, kernel, seed, tests, threads));
+}
+
+fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
+    let t_all = Instant::now();
+    let net_p = NetworkParams {
+        n: 500,
+        p: 0.3,
+        sigma: 1.0,
+        ..NetworkParams::default()
+    };
+    let prot = ProtocolParams {
+        loops,
+        kernel,
+        ..ProtocolParams::default()
+    };
+    let grid = net_p.grid().expect("grid");
+    let sched = prot.schedule(&grid).expect("schedule");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let w0 = net_p.weights(&mut rng).expect("weights");
+    let mut net = net_p.theta_network(w0.clone(), &mut rng).expect("network");
+    let stimulus = prot.stimulus(net_p.n, &mut rng);
+    let targets = TargetSpec::default()
+        .generate(net_p.n, sched.train.window, net_p.dt_ms, &mut rng)
+        .expect("targets");
+    let input = Input {
+        stimulus: &stimulus,
+        bias: None,
+        noise: None,
+    };
+    let learner = RlsLearner::new(
+        &net.w,
+        prot.lambda,
+        sched.every,
+        LearnMode::Drive,
+        kernel,
+        &[targets.view()],
+    )
+    .expect("learner");
+    let nnz = net.w.idx.len();
+    let mut timed = Timed::new(learner);
+    let setup = t_all.elapsed().as_secs_f64();
+    let n = net_p.n;
+    let window = sched.train.window;
+    // training: `loops` calls of the one simulation loop with the learner (state carried over)
+    let t = Instant::now();
+    let mut last = f64::NAN;
+    for _ in 0..loops {
+        let mut win = WindowRecorder::new(Variable::Drive, n, window);
+        net.run(&sched.train, &input, Some(&mut timed), &mut [&mut win])
+            .expect("training loop");
+        last = mean(&pearson_rows(win.data.view(), targets.view()));
+    }
+    let train_s = t.elapsed().as_secs_f64();
+    let learn_s = timed.spent.as_secs_f64();
+    let sim_s = train_s - learn_s;
+    // tests: fresh random phases, same stimulus, no learning
+    let t = Instant::now();
+    let mut test_p = Vec::new();
+    for k in 0..tests {
+        let mut trng = ChaCha8Rng::seed_from_u64(seed.wrapping_mul(1000) + k as u64);
+        net.reset(&mut trng);
+        let mut win = WindowRecorder::new(Variable::Drive, n, sched.test.window);
+        net.run(&sched.test, &input, None, &mut [&mut win])
+            .expect("test trial");
+        test_p.push(mean(&pearson_rows(win.data.view(), targets.view())));
+    }
+    let test_s = t.elapsed().as_secs_f64();
+    println!(
+        "fig3-timing: N = 500, K ≈ {:.0} (nnz {nnz}), {loops} loops, threads = {threads}, kernel = {kernel:?}",
+        nnz as f64 / 500.0
+    );
+    println!("  setup (weights, targets, bank)  {setup:8.2} s");
+    println!(
+        "  training                        {train_s:8.2} s  ({} learning steps, {:.2} ms each)",
+        timed.calls,
+        1e3 * learn_s / timed.calls.max(1) as f64
+    );
+    println!(
+        "    learning (RLS steps)          {learn_s:8.2} s  ({:.0} %)",
+        100.0 * learn_s / train_s
+    );
+    println!(
+        "    simulation (the rest)         {sim_s:8.2} s  ({:.0} %)",
+        100.0 * sim_s / train_s
+    );
+    println!("  {tests} test trials                   {test_s:8.2} s");
+    println!(
+        "  last-loop Pearson {last:.4}, test Pearson {:.4}",
+        mean(&test_p)
+    );
+    println!(
+        "summary fig3 threads={threads} loops={loops} kernel={kernel:?} train_s={train_s:.3} learn_s={learn_s:.3} \
+         sim_s={sim_s:.3} test_s={test_s:.3} last_pearson={last:.5} test_pearson={:.5}",
+        mean(&test_p)
+    );
+}

@@ -1,0 +1,395 @@
+//! `rls-bench`: how close one RLS sweep comes to the memory-bandwidth limit.
+//!
+//! ```text
+//! cargo run --release -p spikelearn-rls --bin rls-bench              # full grid (a few minutes)
+//! cargo run --release -p spikelearn-rls --bin rls-bench -- --quick   # small sizes only
+//! options: --quick | --sizes 200,500 | --threads 1,2 | --defer 1,4,8 | --reps 5 | --min-ms 400
+//!          --ref-max-gb 6 (skip the reference kernel when its dense P exceeds this) | --no-ref | --bw-mib 512
+//! ```
+//!
+//! 1. Copy bandwidth B: a STREAM triad a = b + s·c over three arrays of `--bw-mib` MiB each (default 512,
+//!    well above the last-level cache), counted as STREAM does (24 bytes per element, no write-allocate),
+//!    best of 8 runs, for each thread count; B is the best over thread counts (the machine's bandwidth).
+//!    Read-only (Σ a) and in-place read+write (a ← s·a) bandwidths are printed for information.
+//! 2. Per case (N, K) ∈ {(200, 60), (500, 150), (1000, 300), (2000, 600), (10000, 100)}, kernel ∈ {reference,
+//!    production}, threads ∈ {1, 2}: one sweep = one `RlsBank::step` over all N rows (drive objective, K
+//!    random distinct inputs per row). Time per sweep is the median over `--reps` blocks of the mean over a
+//!    whole number of deferral cycles (≥ `--min-ms`), after a warm-up of one cycle.
+//!    * neuron-updates/s = N / t;
+//!    * bound ratio = (N K(K+1)/2 · 8 bytes / B) / t: the time to read the packed f64 P matrices once at the
+//!      measured bandwidth over the measured time. Every element of P changes at every update, so an exact
+//!      f64 sweep cannot beat one read of packed P; 1 is the physical limit (above 1 only when P fits in a
+//!      cache).
+//!
+//! One line per case is printed for scripts:
+//! `summary N=1000 K=300 threads=2 kernel=prod ms=.. updates_per_s=.. bound_ratio=.. defer=..`.
+
+use rayon::prelude::*;
+use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank, kernels};
+use std::hint::black_box;
+use std::time::Instant;
+
+struct Args {
+    sizes: Vec<(usize, usize)>,
+    threads: Vec<usize>,
+    defers: Vec<usize>,
+    reps: usize,
+    min_ms: f64,
+    ref_max_gb: f64,
+    bw_mib: usize,
+}
+
+fn parse_list(s: &str) -> Vec<usize> {
+    s.split(',')
+        .map(|v| {
+            v.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("not a number: {v}"))
+        })
+        .collect()
+}
+
+fn k_for(n: usize) -> usize {
+    if n >= 10_000 {
+        100
+    } else {
+        (0.3 * n as f64).round() as usize
+    }
+}
+
+fn parse() -> Args {
+    let mut a = Args {
+        sizes: [200, 500, 1000, 2000, 10_000]
+            .iter()
+            .map(|&n| (n, k_for(n)))
+            .collect(),
+        threads: vec![1, 2],
+        defers: vec![DEFAULT_DEFER],
+        reps: 5,
+        min_ms: 400.0,
+        ref_max_gb: 6.0,
+        bw_mib: 512,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let val = |i: usize| {
+            argv.get(i + 1)
+                .cloned()
+                .unwrap_or_else(|| panic!("{} needs a value", argv[i]))
+        };
+        match argv[i].as_str() {
+            "--quick" => {
+                a.sizes = vec![(200, 60), (500, 150)];
+                a.reps = 3;
+                a.min_ms = 100.0;
+                a.bw_mib = 256;
+            }
+            "--sizes" => {
+                a.sizes = parse_list(&val(i))
+                    .into_iter()
+                    .map(|n| (n, k_for(n)))
+                    .collect();
+                i += 1;
+            }
+            "--k" => {
+                let k = parse_list(&val(i))[0];
+                a.sizes.iter_mut().for_each(|s| s.1 = k);
+                i += 1;
+            }
+            "--threads" => {
+                a.threads = parse_list(&val(i));
+                i += 1;
+            }
+            "--defer" => {
+                a.defers = parse_list(&val(i));
+                i += 1;
+            }
+            "--reps" => {
+                a.reps = val(i).parse().expect("--reps");
+                i += 1;
+            }
+            "--min-ms" => {
+                a.min_ms = val(i).parse().expect("--min-ms");
+                i += 1;
+            }
+            "--ref-max-gb" => {
+                a.ref_max_gb = val(i).parse().expect("--ref-max-gb");
+                i += 1;
+            }
+            "--no-ref" => a.ref_max_gb = 0.0,
+            "--bw-mib" => {
+                a.bw_mib = val(i).parse().expect("--bw-mib");
+                i += 1;
+            }
+            "-h" | "--help" => {
+                println!("see the doc comment of crates/rls/src/bin/rls-bench.rs");
+                std::process::exit(0);
+            }
+            other => panic!("unknown argument {other}"),
+        }
+        i += 1;
+    }
+    a
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+/// Bandwidths (GB/s, 1e9 bytes) measured with `threads` threads: (triad best, triad median, read best,
+/// read+write best).
+fn bandwidth(threads: usize, mib: usize) -> (f64, f64, f64, f64) {
+    let n = mib * 1024 * 1024 / 8;
+    let chunk = 1 << 15;
+    pool(threads).install(|| {
+        let mut a = vec![0.0f64; n];
+        let mut b = vec![0.0f64; n];
+        let mut c = vec![0.0f64; n];
+        // first touch in parallel, same chunking as the kernels below
+        a.par_chunks_mut(chunk)
+            .for_each(|s| s.iter_mut().for_each(|v| *v = 1.0));
+        b.par_chunks_mut(chunk)
+            .for_each(|s| s.iter_mut().for_each(|v| *v = 2.0));
+        c.par_chunks_mut(chunk)
+            .for_each(|s| s.iter_mut().for_each(|v| *v = 0.5));
+        let mut triad = Vec::new();
+        let mut read = Vec::new();
+        let mut rw = Vec::new();
+        let s = black_box(0.999_999);
+        for _ in 0..8 {
+            let t = Instant::now();
+            a.par_chunks_mut(chunk)
+                .zip(b.par_chunks(chunk))
+                .zip(c.par_chunks(chunk))
+                .for_each(|((a, b), c)| {
+                    for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
+                        *a = b + s * c;
+                    }
+                });
+            triad.push(24.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
+            black_box(&a);
+            let t = Instant::now();
+            let sum: f64 = a.par_chunks(chunk).map(|a| kernels::dot(a, a)).sum();
+            read.push(8.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
+            black_box(sum);
+            let t = Instant::now();
+            b.par_chunks_mut(chunk)
+                .for_each(|b| b.iter_mut().for_each(|v| *v *= s));
+            rw.push(16.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
+            black_box(&b);
+        }
+        let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+        (
+            best(&triad),
+            median(&mut triad.clone()),
+            best(&read),
+            best(&rw),
+        )
+    })
+}
+
+/// splitmix64: a tiny deterministic generator for bench inputs.
+struct Mix(u64);
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// K distinct random presynaptic indices per row (no autapse), sorted.
+fn layout(n: usize, k: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = Mix(seed);
+    let mut ptr = vec![0];
+    let mut idx = Vec::with_capacity(n * k);
+    let mut mark = vec![false; n];
+    for i in 0..n {
+        let mut row = Vec::with_capacity(k);
+        while row.len() < k {
+            let j = (rng.next() % n as u64) as usize;
+            if j != i && !mark[j] {
+                mark[j] = true;
+                row.push(j);
+            }
+        }
+        row.iter().for_each(|&j| mark[j] = false);
+        row.sort_unstable();
+        idx.extend(row);
+        ptr.push(idx.len());
+    }
+    (ptr, idx)
+}
+
+struct Case<'a> {
+    n: usize,
+    k: usize,
+    ptr: &'a [usize],
+    idx: &'a [usize],
+    rs: &'a [Vec<f64>],
+    fs: &'a [Vec<f64>],
+}
+
+/// Median ms per sweep.
+fn time_case(
+    c: &Case<'_>,
+    kernel: Kernel,
+    defer: usize,
+    threads: usize,
+    reps: usize,
+    min_ms: f64,
+) -> f64 {
+    pool(threads).install(|| {
+        let mut bank = RlsBank::new(c.ptr, 1.0, kernel).expect("bank");
+        bank.set_defer(defer);
+        let cycle = if kernel == Kernel::Packed { defer } else { 1 };
+        let mut w = vec![0.0; c.idx.len()];
+        let mut t = 0usize;
+        let mut sweep = |bank: &mut RlsBank, w: &mut [f64]| {
+            let s = t % c.rs.len();
+            bank.step(c.idx, &c.rs[s], w, &c.fs[s], Objective::Drive)
+                .expect("finite");
+            t += 1;
+        };
+        // warm-up: one cycle (touches every page, fills the pending slots)
+        let t0 = Instant::now();
+        for _ in 0..cycle {
+            sweep(&mut bank, &mut w);
+        }
+        let per = t0.elapsed().as_secs_f64() * 1e3 / cycle as f64;
+        let cycles = ((min_ms / (per * cycle as f64)).ceil() as usize).max(1);
+        let mut ms = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let t0 = Instant::now();
+            for _ in 0..cycles * cycle {
+                sweep(&mut bank, &mut w);
+            }
+            ms.push(t0.elapsed().as_secs_f64() * 1e3 / (cycles * cycle) as f64);
+        }
+        black_box(&w);
+        median(&mut ms)
+    })
+}
+
+fn main() {
+    let args = parse();
+    println!("rls-bench: exact f64 RLS sweep vs memory bandwidth");
+    println!(
+        "kernels dispatch to: {} (all paths bit-identical); rayon default threads: {}",
+        kernels::isa(),
+        rayon::current_num_threads()
+    );
+    println!(
+        "\n## copy bandwidth (STREAM triad a = b + s c, 3 x {} MiB, 24 B/element; best of 8)",
+        args.bw_mib
+    );
+    println!("threads  triad_best_GB/s  triad_median_GB/s  read_GB/s  read+write_GB/s");
+    let mut bw = 0.0f64;
+    for &th in &args.threads {
+        let (tb, tm, rd, rw) = bandwidth(th, args.bw_mib);
+        println!("{th:>7}  {tb:>15.2}  {tm:>17.2}  {rd:>9.2}  {rw:>15.2}");
+        println!("bandwidth threads={th} triad_gbs={tb:.3} read_gbs={rd:.3} rw_gbs={rw:.3}");
+        bw = bw.max(tb);
+    }
+    println!("bound uses B = {bw:.2} GB/s (best triad over thread counts)");
+    println!(
+        "\n## sweeps (ms per sweep: median over blocks; bound ratio = packed-P read time at B / sweep time)"
+    );
+    println!(
+        "{:>6} {:>4} {:>9} {:>7} {:>5} {:>10} {:>10} {:>12} {:>14} {:>11}",
+        "N",
+        "K",
+        "P_MB",
+        "kernel",
+        "defer",
+        "threads",
+        "ms",
+        "updates/s",
+        "updates/s/core",
+        "bound_ratio"
+    );
+    for &(n, k) in &args.sizes {
+        assert!(k < n, "K must be below N");
+        let (ptr, idx) = layout(n, k, 1 + n as u64);
+        let mut rng = Mix(99 + n as u64);
+        // a few input vectors cycled through: r ~ U[0, 0.5] (per τ), targets ~ U[-1, 1]
+        let rs: Vec<Vec<f64>> = (0..7)
+            .map(|_| (0..n).map(|_| 0.5 * rng.unit()).collect())
+            .collect();
+        let fs: Vec<Vec<f64>> = (0..7)
+            .map(|_| (0..n).map(|_| 2.0 * rng.unit() - 1.0).collect())
+            .collect();
+        let case = Case {
+            n,
+            k,
+            ptr: &ptr,
+            idx: &idx,
+            rs: &rs,
+            fs: &fs,
+        };
+        let packed_bytes = (n * k * (k + 1) / 2 * 8) as f64;
+        let dense_gb = (n * k * k * 8) as f64 / 1e9;
+        let mut runs: Vec<(Kernel, usize)> = Vec::new();
+        if dense_gb <= args.ref_max_gb {
+            runs.push((Kernel::Reference, 1));
+        } else {
+            println!(
+                "(skipping reference at N={n} K={k}: dense P = {dense_gb:.1} GB > --ref-max-gb {})",
+                args.ref_max_gb
+            );
+        }
+        runs.extend(args.defers.iter().map(|&m| (Kernel::Packed, m)));
+        for (kernel, defer) in runs {
+            for &th in &args.threads {
+                let ms = time_case(&case, kernel, defer, th, args.reps, args.min_ms);
+                let ups = case.n as f64 / (ms * 1e-3);
+                let ratio = (packed_bytes / (bw * 1e9)) / (ms * 1e-3);
+                let name = match kernel {
+                    Kernel::Reference => "ref",
+                    Kernel::Packed => "prod",
+                };
+                println!(
+                    "{:>6} {:>4} {:>9.1} {:>7} {:>5} {:>10} {:>10.3} {:>12.3e} {:>14.3e} {:>11.3}",
+                    n,
+                    case.k,
+                    packed_bytes / 1e6,
+                    name,
+                    if kernel == Kernel::Packed {
+                        defer.to_string()
+                    } else {
+                        "-".into()
+                    },
+                    th,
+                    ms,
+                    ups,
+                    ups / th as f64,
+                    ratio
+                );
+                println!(
+                    "summary N={n} K={} threads={th} kernel={name} ms={ms:.4} updates_per_s={ups:.4e} \
+                     bound_ratio={ratio:.4} defer={defer}",
+                    case.k
+                );
+            }
+        }
+    }
+}
