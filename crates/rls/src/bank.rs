@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Default number m of rank-1 downdates the packed kernel keeps pending before writing them into P
 /// (measured with `rls-bench`: see the crate README).
-pub const DEFAULT_DEFER: usize = 8;
+pub const DEFAULT_DEFER: usize = 1;
 
 /// Which implementation of the per-row update to use. Both compute the same mathematics
 /// (agreement to rounding, ~1e-12 relative).

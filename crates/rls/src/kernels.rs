@@ -37,14 +37,42 @@
 
 use crate::simd::{F8, Isa, Portable, prefetch};
 
+/// Prefetch cursor over a P stream: before row a is processed, every cache line up to
+/// (end of row a) + [`PREFETCH_DIST`] elements has been requested exactly once (lines past the end of this
+/// matrix belong to the next row's matrix, which the bank stores right after it).
+struct Prefetcher {
+    base: *const f64,
+    next: usize,
+}
+
+impl Prefetcher {
+    #[inline(always)]
+    fn new(p: &[f64]) -> Self {
+        Prefetcher {
+            base: p.as_ptr(),
+            next: 0,
+        }
+    }
+    /// Request the lines up to element `upto + PREFETCH_DIST`.
+    #[inline(always)]
+    fn advance(&mut self, upto: usize) {
+        let target = upto + PREFETCH_DIST;
+        while self.next < target {
+            prefetch(self.base.wrapping_add(self.next));
+            self.next += 8;
+        }
+    }
+}
+
 /// Number of interleaved partial sums in every reduction: two 8-lane accumulators (fixed, so results do
 /// not depend on the CPU).
 pub const LANES: usize = 16;
 
-/// Software prefetch distance in f64 elements (2 KiB ahead of the P stream). On the development VM the
-/// hardware prefetcher alone reached ~60 % of the bandwidth of an in-place read+write stream; prefetching
-/// this far ahead recovered it (`rls-bench`, crate README).
-pub const PREFETCH_DIST: usize = 256;
+/// Software prefetch distance in f64 elements (8 KiB ahead of the P stream, into L2). On the development
+/// VM the hardware prefetchers alone left the sweep at about half the stream bandwidth; prefetching
+/// 2–8 KiB ahead roughly doubled it, 8 KiB with the L2 hint being the best of the settings tried
+/// (`rls-bench`, crate README).
+pub const PREFETCH_DIST: usize = 1024;
 
 /// Offset of element (a, b), a ≤ b, in packed upper storage of a K×K symmetric matrix.
 #[inline]
@@ -181,8 +209,6 @@ fn row_kernel<V: F8, const NP: usize, const WRITE: bool>(
     let (mut a0, mut a1) = (V::zero(), V::zero());
     let mut o = 0;
     while o + 16 <= n {
-        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST));
-        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST + 8));
         a0 = block::<V, NP, WRITE>(row, &sv, &qs, x, xav, y, o, a0);
         a1 = block::<V, NP, WRITE>(row, &sv, &qs, x, xav, y, o + 8, a1);
         o += 16;
@@ -225,9 +251,11 @@ fn pass<V: F8, const NP: usize, const WRITE: bool>(
     let y = &mut y[..k];
     y.iter_mut().for_each(|v| *v = 0.0);
     let qj: [&[f64]; NP] = std::array::from_fn(|j| &q[j * k..(j + 1) * k]);
+    let mut pf = Prefetcher::new(p);
     let mut off = 0;
     for a in 0..k {
         let len = k - a;
+        pf.advance(off + len);
         let row = &mut p[off..off + len];
         let s: [f64; NP] = std::array::from_fn(|j| c[j] * qj[j][a]);
         let mut d = row[0];
@@ -255,9 +283,11 @@ fn product_v<V: F8>(p: &[f64], x: &[f64], y: &mut [f64]) {
     let y = &mut y[..k];
     y.iter_mut().for_each(|v| *v = 0.0);
     let xk = &x[..k];
+    let mut pf = Prefetcher::new(p);
     let mut off = 0;
     for a in 0..k {
         let len = k - a;
+        pf.advance(off + len);
         let row = &p[off..off + len];
         let xa = xk[a];
         let (head, tail) = y.split_at_mut(a + 1);
@@ -276,8 +306,6 @@ fn row_ro<V: F8>(row: &[f64], x: &[f64], xa: f64, y: &mut [f64]) -> f64 {
     let (mut a0, mut a1) = (V::zero(), V::zero());
     let mut o = 0;
     while o + 16 <= n {
-        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST));
-        prefetch(row.as_ptr().wrapping_add(o + PREFETCH_DIST + 8));
         a0 = block_ro(row, x, xav, y, o, a0);
         a1 = block_ro(row, x, xav, y, o + 8, a1);
         o += 16;

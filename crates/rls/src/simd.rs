@@ -229,14 +229,14 @@ impl Isa {
     }
 }
 
-/// Hint the CPU to fetch the cache line holding `p` (never faults; a no-op off x86-64).
+/// Hint the CPU to fetch the cache line holding `p` into L2 (never faults; a no-op off x86-64).
 #[inline(always)]
 pub(crate) fn prefetch(p: *const f64) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint: it never faults or changes memory, whatever the address; SSE is
     // part of the x86-64 baseline.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8);
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(p as *const i8);
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;

@@ -13,8 +13,10 @@
 //!    Read-only (Σ a) and in-place read+write (a ← s·a) bandwidths are printed for information.
 //! 2. Per case (N, K) ∈ {(200, 60), (500, 150), (1000, 300), (2000, 600), (10000, 100)}, kernel ∈ {reference,
 //!    production}, threads ∈ {1, 2}: one sweep = one `RlsBank::step` over all N rows (drive objective, K
-//!    random distinct inputs per row). Time per sweep is the median over `--reps` blocks of the mean over a
-//!    whole number of deferral cycles (≥ `--min-ms`), after a warm-up of one cycle.
+//!    random distinct inputs per row). Samples are one deferral cycle each (m sweeps of the production
+//!    kernel: m − 1 read-only sweeps and one materialising sweep; one sweep of the reference), taken for
+//!    `--reps` × `--min-ms` ms after a warm-up cycle; the time per sweep is the median over samples (and the
+//!    best, which is less sensitive to other processes on a shared machine).
 //!    * neuron-updates/s = N / t;
 //!    * bound ratio = (N K(K+1)/2 · 8 bytes / B) / t: the time to read the packed f64 P matrices once at the
 //!      measured bandwidth over the measured time. Every element of P changes at every update, so an exact
@@ -249,7 +251,9 @@ struct Case<'a> {
     fs: &'a [Vec<f64>],
 }
 
-/// Median ms per sweep.
+/// Per-sweep time in ms: (median, best) over samples of one deferral cycle each (m sweeps for the
+/// production kernel, so every sample holds one materialising sweep), sampled for at least
+/// `reps · min_ms` ms and at least 5 samples.
 fn time_case(
     c: &Case<'_>,
     kernel: Kernel,
@@ -257,7 +261,7 @@ fn time_case(
     threads: usize,
     reps: usize,
     min_ms: f64,
-) -> f64 {
+) -> (f64, f64) {
     pool(threads).install(|| {
         let mut bank = RlsBank::new(c.ptr, 1.0, kernel).expect("bank");
         bank.set_defer(defer);
@@ -271,22 +275,22 @@ fn time_case(
             t += 1;
         };
         // warm-up: one cycle (touches every page, fills the pending slots)
-        let t0 = Instant::now();
         for _ in 0..cycle {
             sweep(&mut bank, &mut w);
         }
-        let per = t0.elapsed().as_secs_f64() * 1e3 / cycle as f64;
-        let cycles = ((min_ms / (per * cycle as f64)).ceil() as usize).max(1);
-        let mut ms = Vec::with_capacity(reps);
-        for _ in 0..reps {
+        let budget = reps as f64 * min_ms;
+        let mut ms = Vec::new();
+        let start = Instant::now();
+        while ms.len() < 5 || start.elapsed().as_secs_f64() * 1e3 < budget {
             let t0 = Instant::now();
-            for _ in 0..cycles * cycle {
+            for _ in 0..cycle {
                 sweep(&mut bank, &mut w);
             }
-            ms.push(t0.elapsed().as_secs_f64() * 1e3 / (cycles * cycle) as f64);
+            ms.push(t0.elapsed().as_secs_f64() * 1e3 / cycle as f64);
         }
         black_box(&w);
-        median(&mut ms)
+        let best = ms.iter().cloned().fold(f64::INFINITY, f64::min);
+        (median(&mut ms), best)
     })
 }
 
@@ -312,10 +316,11 @@ fn main() {
     }
     println!("bound uses B = {bw:.2} GB/s (best triad over thread counts)");
     println!(
-        "\n## sweeps (ms per sweep: median over blocks; bound ratio = packed-P read time at B / sweep time)"
+        "\n## sweeps (ms per sweep: median and best over samples of one deferral cycle; \
+         bound ratio = packed-P read time at B / sweep time)"
     );
     println!(
-        "{:>6} {:>4} {:>9} {:>7} {:>5} {:>10} {:>10} {:>12} {:>14} {:>11}",
+        "{:>6} {:>4} {:>8} {:>6} {:>5} {:>7} {:>9} {:>9} {:>10} {:>14} {:>11} {:>10}",
         "N",
         "K",
         "P_MB",
@@ -323,9 +328,11 @@ fn main() {
         "defer",
         "threads",
         "ms",
+        "ms_best",
         "updates/s",
         "updates/s/core",
-        "bound_ratio"
+        "bound_ratio",
+        "ratio_best"
     );
     for &(n, k) in &args.sizes {
         assert!(k < n, "K must be below N");
@@ -360,15 +367,16 @@ fn main() {
         runs.extend(args.defers.iter().map(|&m| (Kernel::Packed, m)));
         for (kernel, defer) in runs {
             for &th in &args.threads {
-                let ms = time_case(&case, kernel, defer, th, args.reps, args.min_ms);
+                let (ms, best) = time_case(&case, kernel, defer, th, args.reps, args.min_ms);
                 let ups = case.n as f64 / (ms * 1e-3);
                 let ratio = (packed_bytes / (bw * 1e9)) / (ms * 1e-3);
+                let ratio_best = (packed_bytes / (bw * 1e9)) / (best * 1e-3);
                 let name = match kernel {
                     Kernel::Reference => "ref",
                     Kernel::Packed => "prod",
                 };
                 println!(
-                    "{:>6} {:>4} {:>9.1} {:>7} {:>5} {:>10} {:>10.3} {:>12.3e} {:>14.3e} {:>11.3}",
+                    "{:>6} {:>4} {:>8.1} {:>6} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3}",
                     n,
                     case.k,
                     packed_bytes / 1e6,
@@ -380,13 +388,15 @@ fn main() {
                     },
                     th,
                     ms,
+                    best,
                     ups,
                     ups / th as f64,
-                    ratio
+                    ratio,
+                    ratio_best
                 );
                 println!(
                     "summary N={n} K={} threads={th} kernel={name} ms={ms:.4} updates_per_s={ups:.4e} \
-                     bound_ratio={ratio:.4} defer={defer}",
+                     bound_ratio={ratio:.4} defer={defer} ms_best={best:.4} bound_ratio_best={ratio_best:.4}",
                     case.k
                 );
             }
