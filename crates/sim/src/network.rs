@@ -73,6 +73,52 @@ pub struct Input<'a> {
     pub noise: Option<ArrayView2<'a, f64>>,
 }
 
+impl Input<'_> {
+    /// Check the sizes against a network of `n` neurons and a trial (shared by every time loop).
+    pub(crate) fn check(&self, n: usize, trial: &Trial) -> Result<(), SimError> {
+        if self.stimulus.len() != n {
+            return Err(SimError::Shape {
+                what: "stimulus",
+                got: self.stimulus.len(),
+                expected: n,
+            });
+        }
+        if let Some(b) = self.bias
+            && b.len() != n
+        {
+            return Err(SimError::Shape {
+                what: "bias",
+                got: b.len(),
+                expected: n,
+            });
+        }
+        if let Some(z) = self.noise
+            && (z.ncols() != n || z.nrows() < trial.len())
+        {
+            return Err(SimError::Shape {
+                what: "noise rows",
+                got: z.nrows(),
+                expected: trial.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// I at trial step k (1-based): stimulus (only in [`Phase::Stim`]) + bias + noise row k−1.
+    pub(crate) fn fill(&self, phase: Phase, k: usize, ext: &mut [f64]) {
+        match phase {
+            Phase::Stim => ext.copy_from_slice(self.stimulus),
+            _ => ext.iter_mut().for_each(|v| *v = 0.0),
+        }
+        if let Some(b) = self.bias {
+            ext.iter_mut().zip(b).for_each(|(e, b)| *e += b);
+        }
+        if let Some(z) = self.noise {
+            ext.iter_mut().zip(z.row(k - 1)).for_each(|(e, z)| *e += z);
+        }
+    }
+}
+
 /// What recorders see after each step.
 #[derive(Debug)]
 pub struct StepView<'a> {
@@ -216,51 +262,14 @@ impl<M: NeuronModel> Network<M> {
         mut learner: Option<&mut dyn Learner>,
         recorders: &mut [&mut dyn Recorder],
     ) -> Result<(), SimError> {
-        let n = self.n();
-        if input.stimulus.len() != n {
-            return Err(SimError::Shape {
-                what: "stimulus",
-                got: input.stimulus.len(),
-                expected: n,
-            });
-        }
-        if let Some(b) = input.bias
-            && b.len() != n
-        {
-            return Err(SimError::Shape {
-                what: "bias",
-                got: b.len(),
-                expected: n,
-            });
-        }
-        if let Some(z) = input.noise
-            && (z.ncols() != n || z.nrows() < trial.len())
-        {
-            return Err(SimError::Shape {
-                what: "noise rows",
-                got: z.nrows(),
-                expected: trial.len(),
-            });
-        }
+        input.check(self.n(), trial)?;
         let k_off = trial.k_off();
         let every = learner.as_ref().map(|l| l.every().max(1)).unwrap_or(1);
         let mut since_sync = 0usize;
         for k in 1..=trial.len() {
             let phase = trial.phase(k);
             // 1. external input
-            match phase {
-                Phase::Stim => self.ext.copy_from_slice(input.stimulus),
-                _ => self.ext.iter_mut().for_each(|v| *v = 0.0),
-            }
-            if let Some(b) = input.bias {
-                self.ext.iter_mut().zip(b).for_each(|(e, b)| *e += b);
-            }
-            if let Some(z) = input.noise {
-                self.ext
-                    .iter_mut()
-                    .zip(z.row(k - 1))
-                    .for_each(|(e, z)| *e += z);
-            }
+            input.fill(phase, k, &mut self.ext);
             for ((x, u), e) in self.x.iter_mut().zip(&self.u).zip(&self.ext) {
                 *x = u + e;
             }

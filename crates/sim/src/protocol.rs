@@ -364,3 +364,36 @@ pub fn train_loops<M: NeuronModel>(
     }
     Ok(out)
 }
+
+/// The best Pearson correlation a single trial's filtered spike trains can reach against rate targets: N
+/// uncoupled theta neurons (W = 0, the τ_s and dt of `params`) receive exactly their drive targets f_i(t) as
+/// external input, so that their instantaneous rate is φ1(f_i(t)) = `rate_targets` (paper-spec §3.3), and are
+/// measured like a trained network (filtered spike train r_i vs the rate target over the window, mean over
+/// neurons). Spike-train (shot) noise keeps this below 1 (variance ∝ 1/τ_s, §11.1 A8); it is the ceiling of
+/// the rate-training Pearson. A warm-up of one window at f_i(first step) precedes the window; initial phases
+/// come from `rng`.
+pub fn rate_ceiling(
+    params: &NetworkParams,
+    drive: ArrayView2<'_, f64>,
+    rate_targets: ArrayView2<'_, f64>,
+    rng: &mut dyn RngCore,
+) -> Result<f64, SimError> {
+    let (n, window) = drive.dim();
+    if rate_targets.dim() != (n, window) || n != params.n {
+        return Err(SimError::Shape { what: "rate targets (N x window steps)", got: rate_targets.nrows(), expected: n });
+    }
+    let mut input = Array2::<f64>::zeros((2 * window, n));
+    for i in 0..n {
+        for k in 0..window {
+            input[[k, i]] = drive[[i, 0]];
+            input[[window + k, i]] = drive[[i, k]];
+        }
+    }
+    let empty = SparseRows::from_rows(n, vec![Vec::new(); n])?;
+    let mut net = params.theta_network(empty, rng)?;
+    let zeros = vec![0.0; n];
+    let inp = Input { stimulus: &zeros, bias: None, noise: Some(input.view()) };
+    let trial = Trial { pre: window, stim: 0, window, post: 0 };
+    let st = run_trial(&mut net, &trial, &inp, None, Variable::Rate, rate_targets, 0, &mut [])?;
+    Ok(st.mean_pearson)
+}
