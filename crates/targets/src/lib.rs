@@ -36,7 +36,8 @@
 //!
 //! * [`rate_from_drive`]: rate targets r = φ(f) elementwise; with φ1 this is π⁻¹ sqrt(\[f\]₊) (§4.1).
 //! * [`repeated_fraction`]: Fig 3c target sets — a random fraction q of the neurons keeps independent
-//!   targets, the rest share one pattern (§5.3).
+//!   targets, the rest share one pattern (§5.3); [`repeated_fraction_nested`] builds such sets for several q
+//!   at once with nested independent groups and one shared pattern.
 //!
 //! # Recorded data
 //!
@@ -62,4 +63,6 @@ pub use spec::{
     ChaoticRateParams, IdenticalSineParams, OuInit, OuParams, Phases, ProductOfSinesParams,
     SinesParams, TargetSpec,
 };
-pub use transform::{RepeatedTargets, rate_from_drive, repeated_fraction};
+pub use transform::{
+    RepeatedTargets, rate_from_drive, repeated_fraction, repeated_fraction_nested,
+};

@@ -80,6 +80,63 @@ pub fn repeated_fraction<R: Rng + ?Sized>(
     })
 }
 
+/// Nested Fig 3c target sets for several fractions at once: one uniformly random order of the neurons
+/// (a full Fisher–Yates shuffle, N − 1 uniform integer draws) and one shared pattern for every q.
+///
+/// For each q in `qs`, the first round(q N) neurons of the order keep their own targets (`random`) and all
+/// others get the original target of the **last** neuron of the order (`source`), which is repeated for every
+/// q < 1. So the independent groups are nested (a larger q keeps every independent neuron of a smaller q)
+/// and the repeated pattern is the same for every q: differences between the sets come from q alone, not
+/// from a different draw of the group or of the pattern ([`repeated_fraction`] redraws both per set).
+///
+/// Errors: any q outside [0, 1].
+pub fn repeated_fraction_nested<R: Rng + ?Sized>(
+    targets: ArrayView2<f64>,
+    qs: &[f64],
+    rng: &mut R,
+) -> Result<Vec<RepeatedTargets>, TargetError> {
+    for &q in qs {
+        if !(0.0..=1.0).contains(&q) {
+            return Err(TargetError::OutOfRange {
+                field: "q",
+                value: q,
+                expected: "[0, 1]",
+            });
+        }
+    }
+    let n = targets.nrows();
+    let mut order: Vec<usize> = (0..n).collect();
+    for k in 0..n.saturating_sub(1) {
+        let j = k + rng.random_range(0..n - k);
+        order.swap(k, j);
+    }
+    let last = order.last().copied();
+    Ok(qs
+        .iter()
+        .map(|&q| {
+            let n_random = ((q * n as f64).round() as usize).min(n);
+            let mut random = order[..n_random].to_vec();
+            let mut repeated = order[n_random..].to_vec();
+            random.sort_unstable();
+            repeated.sort_unstable();
+            let source = if repeated.is_empty() { None } else { last };
+            let mut out = targets.to_owned();
+            if let Some(src) = source {
+                let pattern = targets.row(src);
+                for &i in &repeated {
+                    out.row_mut(i).assign(&pattern);
+                }
+            }
+            RepeatedTargets {
+                targets: out,
+                random,
+                repeated,
+                source,
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +196,42 @@ mod tests {
         assert_eq!(distinct_rows(&none.targets), 1);
         assert!(repeated_fraction(t.view(), 1.01, &mut rng).is_err());
         assert!(repeated_fraction(t.view(), f64::NAN, &mut rng).is_err());
+    }
+
+    /// Nested sets: groups grow with q, the shared pattern is the same for every q < 1, counts are round(q N),
+    /// q = 1 leaves the targets unchanged; invalid q is rejected.
+    #[test]
+    fn nested_sets() {
+        let n = 40;
+        let t = Array2::from_shape_fn((n, 10), |(i, s)| i as f64 + (s as f64).cos());
+        let qs = [0.0, 0.1, 0.25, 0.5, 1.0];
+        let sets =
+            repeated_fraction_nested(t.view(), &qs, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        let src = sets[0].source.unwrap();
+        for (k, (q, set)) in qs.iter().zip(&sets).enumerate() {
+            assert_eq!(set.random.len(), (q * n as f64).round() as usize);
+            assert_eq!(set.random.len() + set.repeated.len(), n);
+            if *q < 1.0 {
+                assert_eq!(set.source, Some(src));
+                assert!(set.repeated.contains(&src));
+                assert_eq!(distinct_rows(&set.targets), set.random.len() + 1);
+                for &i in &set.repeated {
+                    assert_eq!(set.targets.row(i), t.row(src));
+                }
+            } else {
+                assert_eq!(set.targets, t);
+                assert_eq!(set.source, None);
+            }
+            for &i in &set.random {
+                assert_eq!(set.targets.row(i), t.row(i));
+            }
+            if k > 0 {
+                assert!(sets[k - 1].random.iter().all(|i| set.random.contains(i)));
+            }
+        }
+        assert!(
+            repeated_fraction_nested(t.view(), &[0.5, -0.1], &mut ChaCha8Rng::seed_from_u64(3))
+                .is_err()
+        );
     }
 }
