@@ -7,7 +7,9 @@
 
 pub mod connectivity;
 mod error;
+pub mod izhikevich;
 pub mod learning;
+pub mod lif;
 pub mod network;
 pub mod protocol;
 pub mod rate_network;
@@ -17,7 +19,9 @@ pub mod units;
 
 pub use connectivity::SparseRows;
 pub use error::SimError;
+pub use izhikevich::{CellType, Izhikevich, IzhikevichParams};
 pub use learning::{LearnMode, Learner, RlsLearner};
+pub use lif::{Lif, LifParams};
 pub use network::{Input, Network, Phase, StepView, Trial};
 pub use rate_network::RateNetwork;
 pub use neuron::{NeuronModel, Theta};
