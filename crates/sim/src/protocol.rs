@@ -7,8 +7,8 @@
 //! between target and response over the window (§10).
 
 use crate::{
-    Grid, Input, Learner, Network, NeuronModel, Recorder, SimError, SparseRows, SpikeRecorder, Trial, Variable,
-    WindowRecorder, units,
+    Grid, Input, Learner, Network, NeuronModel, Recorder, SimError, SparseRows, SpikeRecorder,
+    Trial, Variable, WindowRecorder, units,
 };
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, RngCore};
@@ -132,7 +132,15 @@ impl Default for ProtocolParams {
 }
 
 fn range(field: &'static str, v: f64, ok: bool, expected: &'static str) -> Result<(), SimError> {
-    if ok && v.is_finite() { Ok(()) } else { Err(SimError::OutOfRange { field, value: v, expected }) }
+    if ok && v.is_finite() {
+        Ok(())
+    } else {
+        Err(SimError::OutOfRange {
+            field,
+            value: v,
+            expected,
+        })
+    }
 }
 
 impl NetworkParams {
@@ -141,8 +149,18 @@ impl NetworkParams {
         range("network.n", self.n as f64, self.n >= 2, ">= 2")?;
         range("network.p", self.p, self.p > 0.0 && self.p <= 1.0, "(0, 1]")?;
         range("network.sigma", self.sigma, self.sigma >= 0.0, "[0, inf)")?;
-        range("network.tau_s_ms", self.tau_s_ms, self.tau_s_ms > 0.0, "(0, inf) ms")?;
-        range("network.dt_ms", self.dt_ms, self.dt_ms > 0.0 && self.dt_ms <= 10.0, "(0, 10] ms")?;
+        range(
+            "network.tau_s_ms",
+            self.tau_s_ms,
+            self.tau_s_ms > 0.0,
+            "(0, inf) ms",
+        )?;
+        range(
+            "network.dt_ms",
+            self.dt_ms,
+            self.dt_ms > 0.0 && self.dt_ms <= 10.0,
+            "(0, 10] ms",
+        )?;
         Ok(())
     }
     /// The time grid.
@@ -152,14 +170,25 @@ impl NetworkParams {
     /// Draw W0 (and with it the plastic mask).
     pub fn weights<R: Rng + ?Sized>(&self, rng: &mut R) -> Result<SparseRows, SimError> {
         match self.initial {
-            InitialWeights::Gaussian => SparseRows::gaussian(self.n, self.p, self.sigma, self.zero_row_mean, rng),
+            InitialWeights::Gaussian => {
+                SparseRows::gaussian(self.n, self.p, self.sigma, self.zero_row_mean, rng)
+            }
             InitialWeights::Zero => SparseRows::zero_mask(self.n, self.p, rng),
         }
     }
     /// Build a theta-neuron network with weights `w`, initial phases drawn from `rng`.
-    pub fn theta_network(&self, w: SparseRows, rng: &mut dyn RngCore) -> Result<Network<crate::Theta>, SimError> {
+    pub fn theta_network(
+        &self,
+        w: SparseRows,
+        rng: &mut dyn RngCore,
+    ) -> Result<Network<crate::Theta>, SimError> {
         let neurons = crate::Theta::new(self.n, rng);
-        Network::new(neurons, w, units::ms_to_tau(self.dt_ms), units::ms_to_tau(self.tau_s_ms))
+        Network::new(
+            neurons,
+            w,
+            units::ms_to_tau(self.dt_ms),
+            units::ms_to_tau(self.tau_s_ms),
+        )
     }
 }
 
@@ -192,15 +221,60 @@ impl Schedule {
 impl ProtocolParams {
     /// Check every field; the error names the field as `protocol.<name>`.
     pub fn validate(&self) -> Result<(), SimError> {
-        range("protocol.pre_ms", self.pre_ms, self.pre_ms >= 0.0, "[0, inf) ms")?;
-        range("protocol.pre_jitter_ms", self.pre_jitter_ms, self.pre_jitter_ms >= 0.0, "[0, inf) ms")?;
-        range("protocol.stim_ms", self.stim_ms, self.stim_ms >= 0.0, "[0, inf) ms")?;
-        range("protocol.stim_amp", self.stim_amp, self.stim_amp >= 0.0, "[0, inf)")?;
-        range("protocol.window_ms", self.window_ms, self.window_ms > 0.0, "(0, inf) ms")?;
-        range("protocol.post_ms", self.post_ms, self.post_ms >= 0.0, "[0, inf) ms")?;
-        range("protocol.learn_every_ms", self.learn_every_ms, self.learn_every_ms > 0.0, "(0, inf) ms")?;
-        range("protocol.lambda", self.lambda, self.lambda > 0.0, "(0, inf)")?;
-        range("protocol.test_trials", self.test_trials as f64, self.test_trials >= 1, ">= 1")?;
+        range(
+            "protocol.pre_ms",
+            self.pre_ms,
+            self.pre_ms >= 0.0,
+            "[0, inf) ms",
+        )?;
+        range(
+            "protocol.pre_jitter_ms",
+            self.pre_jitter_ms,
+            self.pre_jitter_ms >= 0.0,
+            "[0, inf) ms",
+        )?;
+        range(
+            "protocol.stim_ms",
+            self.stim_ms,
+            self.stim_ms >= 0.0,
+            "[0, inf) ms",
+        )?;
+        range(
+            "protocol.stim_amp",
+            self.stim_amp,
+            self.stim_amp >= 0.0,
+            "[0, inf)",
+        )?;
+        range(
+            "protocol.window_ms",
+            self.window_ms,
+            self.window_ms > 0.0,
+            "(0, inf) ms",
+        )?;
+        range(
+            "protocol.post_ms",
+            self.post_ms,
+            self.post_ms >= 0.0,
+            "[0, inf) ms",
+        )?;
+        range(
+            "protocol.learn_every_ms",
+            self.learn_every_ms,
+            self.learn_every_ms > 0.0,
+            "(0, inf) ms",
+        )?;
+        range(
+            "protocol.lambda",
+            self.lambda,
+            self.lambda > 0.0,
+            "(0, inf)",
+        )?;
+        range(
+            "protocol.test_trials",
+            self.test_trials as f64,
+            self.test_trials >= 1,
+            ">= 1",
+        )?;
         Ok(())
     }
     /// Convert to integer steps on `grid` (errors name durations that are not whole steps).
@@ -219,15 +293,27 @@ impl ProtocolParams {
             });
         }
         Ok(Schedule {
-            train: Trial { pre, stim, window, post: 0 },
-            test: Trial { pre, stim, window, post },
+            train: Trial {
+                pre,
+                stim,
+                window,
+                post: 0,
+            },
+            test: Trial {
+                pre,
+                stim,
+                window,
+                post,
+            },
             every,
             jitter,
         })
     }
     /// Stimulus vector I_i ~ U[−a, a] (drawn once, reused in every loop and test).
     pub fn stimulus<R: Rng + ?Sized>(&self, n: usize, rng: &mut R) -> Vec<f64> {
-        (0..n).map(|_| self.stim_amp * (2.0 * rng.random::<f64>() - 1.0)).collect()
+        (0..n)
+            .map(|_| self.stim_amp * (2.0 * rng.random::<f64>() - 1.0))
+            .collect()
     }
 }
 
@@ -248,7 +334,11 @@ pub fn pearson_rows(response: ArrayView2<'_, f64>, targets: ArrayView2<'_, f64>)
 
 /// Mean of a slice (0 for an empty slice).
 pub fn mean(v: &[f64]) -> f64 {
-    if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
+    if v.is_empty() {
+        0.0
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
 }
 
 /// What one trial produced.
@@ -282,7 +372,11 @@ pub fn run_trial<M: NeuronModel>(
 ) -> Result<TrialStats, SimError> {
     let n = net.n();
     if targets.nrows() != n || targets.ncols() != trial.window {
-        return Err(SimError::Shape { what: "targets (N x window steps)", got: targets.ncols(), expected: trial.window });
+        return Err(SimError::Shape {
+            what: "targets (N x window steps)",
+            got: targets.ncols(),
+            expected: trial.window,
+        });
     }
     let mut win = WindowRecorder::new(measure, n, trial.window);
     let mut spk = SpikeRecorder::new(n, raster);
@@ -353,7 +447,16 @@ pub fn train_loops<M: NeuronModel>(
     let mut out = Vec::with_capacity(loops);
     for index in 0..loops {
         let trial = sched.train_trial(rng);
-        let stats = run_trial(net, &trial, input, Some(&mut *learner), measure, targets, raster, &mut [])?;
+        let stats = run_trial(
+            net,
+            &trial,
+            input,
+            Some(&mut *learner),
+            measure,
+            targets,
+            raster,
+            &mut [],
+        )?;
         out.push(LoopRecord {
             index,
             mean_pearson: stats.mean_pearson,
@@ -380,7 +483,11 @@ pub fn rate_ceiling(
 ) -> Result<f64, SimError> {
     let (n, window) = drive.dim();
     if rate_targets.dim() != (n, window) || n != params.n {
-        return Err(SimError::Shape { what: "rate targets (N x window steps)", got: rate_targets.nrows(), expected: n });
+        return Err(SimError::Shape {
+            what: "rate targets (N x window steps)",
+            got: rate_targets.nrows(),
+            expected: n,
+        });
     }
     let mut input = Array2::<f64>::zeros((2 * window, n));
     for i in 0..n {
@@ -392,8 +499,26 @@ pub fn rate_ceiling(
     let empty = SparseRows::from_rows(n, vec![Vec::new(); n])?;
     let mut net = params.theta_network(empty, rng)?;
     let zeros = vec![0.0; n];
-    let inp = Input { stimulus: &zeros, bias: None, noise: Some(input.view()) };
-    let trial = Trial { pre: window, stim: 0, window, post: 0 };
-    let st = run_trial(&mut net, &trial, &inp, None, Variable::Rate, rate_targets, 0, &mut [])?;
+    let inp = Input {
+        stimulus: &zeros,
+        bias: None,
+        noise: Some(input.view()),
+    };
+    let trial = Trial {
+        pre: window,
+        stim: 0,
+        window,
+        post: 0,
+    };
+    let st = run_trial(
+        &mut net,
+        &trial,
+        &inp,
+        None,
+        Variable::Rate,
+        rate_targets,
+        0,
+        &mut [],
+    )?;
     Ok(st.mean_pearson)
 }

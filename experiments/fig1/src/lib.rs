@@ -356,7 +356,10 @@ fn add_metrics(rep: &mut Report, prefix: &str, o: &Outcome) {
     let last = o.loops.last().map(|r| r.mean_pearson).unwrap_or(0.0);
     rep.metric(&format!("{prefix}_loop_pearson_first"), first);
     rep.metric(&format!("{prefix}_loop_pearson_last"), last);
-    rep.metric(&format!("{prefix}_loop_pearson_final"), final_level(&o.loops));
+    rep.metric(
+        &format!("{prefix}_loop_pearson_final"),
+        final_level(&o.loops),
+    );
     rep.metric(&format!("{prefix}_loop_pearson_rise"), last - first);
     rep.metric(&format!("{prefix}_loops_to_0p9"), loops_to(&o.loops, 0.9));
     rep.metric(&format!("{prefix}_loops_to_0p8"), loops_to(&o.loops, 0.8));
