@@ -554,7 +554,13 @@ impl Experiment for Fig1 {
             "rate_minus_drive_loops_to_converge",
             rate_loops_gap(&drive, &rate),
         );
-        let ceiling = rate_ceiling(p, &drive_targets, sched.train.window, ctx)?;
+        let rate_targets = spikelearn_targets::rate_from_drive(drive_targets.view(), &Phi1);
+        let ceiling = spikelearn_sim::protocol::rate_ceiling(
+            &p.network,
+            drive_targets.view(),
+            rate_targets.view(),
+            &mut ctx.rng(Stream::Other(1), 0),
+        )?;
         rep.metric("rate_ceiling_pearson", ceiling);
         let rate_test = rep
             .metrics
@@ -563,7 +569,6 @@ impl Experiment for Fig1 {
             .unwrap_or(0.0);
         rep.metric("rate_test_pearson_over_ceiling", rate_test / ceiling);
 
-        let rate_targets = spikelearn_targets::rate_from_drive(drive_targets.view(), &Phi1);
         let window_ms = sched.train.window as f64 * dt_ms;
         let stim_ms = sched.train.stim as f64 * dt_ms;
         let mut fig = Figure::new("fig1", Self::TITLE, 3);
@@ -713,58 +718,6 @@ impl Experiment for Fig1 {
         ));
         Ok(rep)
     }
-}
-
-/// The best Pearson the rate measure can reach: N uncoupled theta neurons driven by exactly their drive targets
-/// f_i(t) (so their instantaneous rate is φ1(f_i), the rate target), with the same synaptic filter, measured
-/// like the trained network (filtered spike train r vs φ1(f) over the window). Spike-train (shot) noise
-/// keeps this below 1; it is the ceiling for the rate-training Pearson.
-fn rate_ceiling(
-    p: &Fig1Params,
-    drive: &Array2<f64>,
-    window: usize,
-    ctx: &Ctx,
-) -> anyhow::Result<f64> {
-    let n = drive.nrows();
-    // warm-up of one target length with the first target value, then the window
-    let warm = window;
-    let mut noise = Array2::<f64>::zeros((warm + window, n));
-    for i in 0..n {
-        for k in 0..warm {
-            noise[[k, i]] = drive[[i, 0]];
-        }
-        for k in 0..window {
-            noise[[warm + k, i]] = drive[[i, k]];
-        }
-    }
-    let empty = spikelearn_sim::SparseRows::from_rows(n, vec![Vec::new(); n])?;
-    let mut net = p
-        .network
-        .theta_network(empty, &mut ctx.rng(Stream::Other(1), 0))?;
-    let zeros = vec![0.0; n];
-    let input = Input {
-        stimulus: &zeros,
-        bias: None,
-        noise: Some(noise.view()),
-    };
-    let trial = spikelearn_sim::Trial {
-        pre: warm,
-        stim: 0,
-        window,
-        post: 0,
-    };
-    let rate_targets = spikelearn_targets::rate_from_drive(drive.view(), &Phi1);
-    let st = run_trial(
-        &mut net,
-        &trial,
-        &input,
-        None,
-        Variable::Rate,
-        rate_targets.view(),
-        0,
-        &mut [],
-    )?;
-    Ok(st.mean_pearson)
 }
 
 /// The final level of training: mean Pearson of the last 5 loops (one loop alone is noisy).
