@@ -10,11 +10,13 @@
 //! drive training on the default target family (products of sines, one family). Prints the wall time of the
 //! training loops, the time spent inside the RLS learning steps (the rest is simulation: neuron updates,
 //! synaptic filter, drive u = W r and recorders), the mean Pearson correlation of the last loop and of the
-//! test trials, and a parseable `summary` line.
+//! test trials, and a parseable `summary` line. On a shared machine the wall time depends on the other
+//! processes; the CPU-time view (simulation thread outside the learning steps; the rest of the process CPU
+//! time is learning) gives an estimate for idle cores: sim_cpu + learn_cpu / threads.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use spikelearn_bench::Timed;
+use spikelearn_bench::{Timed, process_cpu_s, thread_cpu_s};
 use spikelearn_rls::Kernel;
 use spikelearn_sim::protocol::{NetworkParams, ProtocolParams, mean, pearson_rows};
 use spikelearn_sim::{Input, LearnMode, RlsLearner, Variable, WindowRecorder};
@@ -96,6 +98,7 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
     let n = net_p.n;
     let window = sched.train.window;
     // training: `loops` calls of the one simulation loop with the learner (state carried over)
+    let (cpu0, tcpu0) = (process_cpu_s(), thread_cpu_s());
     let t = Instant::now();
     let mut last = f64::NAN;
     for _ in 0..loops {
@@ -107,6 +110,16 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
     let train_s = t.elapsed().as_secs_f64();
     let learn_s = timed.spent.as_secs_f64();
     let sim_s = train_s - learn_s;
+    // CPU-time view (robust to other processes sharing the cores): the simulation thread's CPU time outside
+    // `learn` is the simulation; the rest of the process CPU time is learning on all threads.
+    let cpu = match (cpu0, process_cpu_s(), tcpu0, thread_cpu_s()) {
+        (Some(p0), Some(p1), Some(t0), Some(t1)) => {
+            let sim_cpu = (t1 - t0) - timed.caller_cpu_s;
+            let learn_cpu = (p1 - p0) - sim_cpu;
+            Some((sim_cpu, learn_cpu))
+        }
+        _ => None,
+    };
     // tests: fresh random phases, same stimulus, no learning
     let t = Instant::now();
     let mut test_p = Vec::new();
@@ -137,6 +150,16 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
         "    simulation (the rest)         {sim_s:8.2} s  ({:.0} %)",
         100.0 * sim_s / train_s
     );
+    if let Some((sim_cpu, learn_cpu)) = cpu {
+        let est = sim_cpu + learn_cpu / threads as f64;
+        println!(
+            "  CPU time: simulation {sim_cpu:.2} s, learning {learn_cpu:.2} s over {threads} threads \
+             => {est:.2} s on {threads} idle cores (estimate)"
+        );
+        println!(
+            "cpu fig3 sim_cpu_s={sim_cpu:.3} learn_cpu_s={learn_cpu:.3} est_idle_wall_s={est:.3}"
+        );
+    }
     println!("  {tests} test trials                   {test_s:8.2} s");
     println!(
         "  last-loop Pearson {last:.4}, test Pearson {:.4}",
