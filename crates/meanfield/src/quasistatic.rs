@@ -80,6 +80,37 @@ pub fn predict_rate(
     Ok(phi_of_sum(drive.view(), ext, phi))
 }
 
+/// Synaptic low-pass filter of a predicted drive: the mean-field equation with synaptic dynamics
+/// τ_s dU_i/dt = −U_i + S_i(t) (paper eq 42, with the quasi-static phase density so that the source is
+/// S = Σ_j W_ij φ(u_j + I_j), e.g. from [`predict_drive`]), without the quasi-static assumption τ_s dU/dt ≈ 0
+/// of eq 43. Integrated exactly for S constant over each sample of length dt:
+///
+/// U(t_k) = a U(t_{k−1}) + (1 − a) S(t_k),  a = e^{−dt/τ_s},  U(t_0) = S(t_0).
+///
+/// `source`: N × T (one row per neuron); `dt_over_tau_s`: sample interval over τ_s. The difference between
+/// this and the quasi-static prediction is the tracking error τ_s dU/dt of paper eq 52.
+///
+/// Errors: `InvalidParameter` if `dt_over_tau_s` is not finite and > 0.
+pub fn synaptic_filter(source: ArrayView2<f64>, dt_over_tau_s: f64) -> Result<Array2<f64>> {
+    if !(dt_over_tau_s.is_finite() && dt_over_tau_s > 0.0) {
+        return Err(MeanfieldError::InvalidParameter {
+            name: "dt_over_tau_s",
+            value: dt_over_tau_s,
+            expected: "finite and > 0",
+        });
+    }
+    let a = (-dt_over_tau_s).exp();
+    let mut out = source.to_owned();
+    for mut row in out.rows_mut() {
+        let mut u = row.first().copied().unwrap_or(0.0);
+        for v in row.iter_mut() {
+            u = a * u + (1.0 - a) * *v;
+            *v = u;
+        }
+    }
+    Ok(out)
+}
+
 /// Pearson correlation over time for each neuron (row) between `pred` and `actual` (paper §10); `None` for a
 /// neuron whose predicted or actual trace is constant (correlation undefined, see [`crate::stats::pearson`]).
 ///
@@ -212,6 +243,24 @@ mod tests {
             quasi_static_accuracy(pred.view(), flat.view()),
             Err(MeanfieldError::ShapeMismatch { .. })
         ));
+    }
+
+    /// Exact exponential relaxation: a constant source stays constant (1e-15), a unit step from 0 reaches
+    /// 1 − a^k after k samples (1e-14, rounding of k products), and a bad step is rejected.
+    #[test]
+    fn synaptic_filter_step_response() {
+        let c = Array2::from_elem((2, 5), 0.7);
+        let f = synaptic_filter(c.view(), 0.05).unwrap();
+        assert!(f.iter().all(|v| (v - 0.7).abs() < 1e-15));
+        let mut step = Array2::<f64>::ones((1, 40));
+        step[[0, 0]] = 0.0;
+        let f = synaptic_filter(step.view(), 0.05).unwrap();
+        let a = (-0.05f64).exp();
+        for k in 0..40 {
+            assert!((f[[0, k]] - (1.0 - a.powi(k as i32))).abs() < 1e-14, "{k}");
+        }
+        assert!(synaptic_filter(c.view(), 0.0).is_err());
+        assert!(synaptic_filter(c.view(), f64::NAN).is_err());
     }
 
     #[test]
