@@ -1,12 +1,16 @@
 #![allow(missing_docs)] // criterion macros generate undocumented items
 //! Criterion bench: one full RLS update sweep over all N neurons with K = 0.3 N plastic inputs each, for the
-//! reference kernel and the production kernel (deferral depth 1 and the default), N ∈ {200, 500, 1000}, plus
-//! the single-row kernels at K = 300. For bound ratios against the measured memory bandwidth use the
+//! reference kernel, the production kernel (deferral depth 1 and the default) and the opt-in f32-storage
+//! production kernel (m = 1), N ∈ {200, 500, 1000}, plus the single-row kernels (f64 and f32 storage) at
+//! K = 300. For bound ratios against the measured memory bandwidth use the
 //! `rls-bench` binary (`cargo run --release -p spikelearn-rls --bin rls-bench`).
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use spikelearn_rls::kernels::{packed_deferred_product, packed_len, packed_materialise_product};
+use spikelearn_rls::kernels::{
+    packed_deferred_product, packed_deferred_product_f32, packed_len, packed_materialise_product,
+    packed_materialise_product_f32,
+};
 use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank};
 
 fn sweep(c: &mut Criterion) {
@@ -27,6 +31,7 @@ fn sweep(c: &mut Criterion) {
             (Kernel::Reference, 1),
             (Kernel::Packed, 1),
             (Kernel::Packed, DEFAULT_DEFER),
+            (Kernel::PackedF32, 1),
         ] {
             let mut bank = RlsBank::new(&ptr, 1.0, kernel).unwrap();
             bank.set_defer(defer);
@@ -56,6 +61,13 @@ fn row_kernels(c: &mut Criterion) {
     });
     g.bench_function(format!("materialise_product_K{k}_n{np}"), |b| {
         b.iter(|| packed_materialise_product(&mut p, &cs, &qs, &x, &mut y))
+    });
+    let mut p32: Vec<f32> = p.iter().map(|&v| v as f32).collect();
+    g.bench_function(format!("deferred_product_f32_K{k}_n{np}"), |b| {
+        b.iter(|| packed_deferred_product_f32(&p32, &cs, &qs, &x, &mut y))
+    });
+    g.bench_function(format!("materialise_product_f32_K{k}_n{np}"), |b| {
+        b.iter(|| packed_materialise_product_f32(&mut p32, &cs, &qs, &x, &mut y))
     });
     g.finish();
 }

@@ -2,8 +2,7 @@
 
 use crate::RlsError;
 use crate::kernels::{
-    dense_update, dot, packed_deferred_product, packed_downdate, packed_len,
-    packed_materialise_product,
+    Elem, deferred_product_s, dense_update, dot, downdate_s, materialise_product_s, packed_len,
 };
 use spikelearn_meanfield::Transfer;
 use std::cell::RefCell;
@@ -13,8 +12,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// (measured with `rls-bench`: see the crate README).
 pub const DEFAULT_DEFER: usize = 1;
 
-/// Which implementation of the per-row update to use. Both compute the same mathematics
-/// (agreement to rounding, ~1e-12 relative).
+/// Which implementation of the per-row update to use. All compute the same mathematics; `Reference` and
+/// `Packed` are exact f64 (agreement to rounding, ~1e-12 relative), `PackedF32` stores P in f32 (opt-in,
+/// see its documentation). The default is the exact f64 `Packed`.
+///
+/// (De)serialised in snake case: `"reference"`, `"packed"`, `"packed_f32"` (e.g. `protocol.kernel` in an
+/// experiment's TOML).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kernel {
@@ -26,6 +29,34 @@ pub enum Kernel {
     /// fused pass writes the m pending downdates into P and forms the product (see [`crate::kernels`]).
     #[default]
     Packed,
+    /// Opt-in reduced-precision storage: the production packed kernel with every P_i stored as f32
+    /// (packed upper triangle, 2 K(K+1) bytes per row: half the bytes of `Packed`, which is what a
+    /// memory-bandwidth-bound sweep streams). All arithmetic is f64 and w, x, q, c and the pending terms
+    /// stay f64. Rounding model (default m = 1), per row and step:
+    ///
+    /// ```text
+    /// P(0) = fl32(I/λ)
+    /// P̂ = wide(P) − c′ q′ q′ᵀ       (f64; the previous step's downdate, pending until this pass)
+    /// q = P̂ x,  c = 1/(1 + xᵀq),  e = f − w·x,  w ← w + e c q      (all f64)
+    /// P ← fl32(P̂)                   (round to nearest, ties to even, once per element and step)
+    /// ```
+    ///
+    /// i.e. every step computes, bit for bit, what `Packed` computes from the widened stored matrix, and P
+    /// is stored rounded to f32 after every update; f64 everywhere else. With m > 1
+    /// ([`RlsBank::set_defer`]) the m pending downdates are applied in f64 and P is rounded once every m
+    /// steps (once per group of 8 downdates when m > 8), the products in between being formed in
+    /// Woodbury form from the stored f32 P. Bit-identical on every instruction set and for every thread
+    /// count. It is not exact: trainings drift from the f64 ones (bounded by the tests: ~1e-6 relative on
+    /// w over hundreds of steps in `tests/ridge.rs`; the outcome of a full Figure 3 training in
+    /// `spikelearn-bench`'s `tests/f32_drift.rs`).
+    PackedF32,
+}
+
+impl Kernel {
+    /// Whether the kernel uses packed symmetric storage (and the pending-downdate machinery).
+    fn is_packed(self) -> bool {
+        matches!(self, Kernel::Packed | Kernel::PackedF32)
+    }
 }
 
 /// What the row update fits.
@@ -64,8 +95,10 @@ pub struct RlsBank {
     ptr: Vec<usize>,
     /// Offset of row i's matrix in `p`.
     p_off: Vec<usize>,
-    /// All P_i, contiguous (dense K² or packed K(K+1)/2 per row).
+    /// All P_i, contiguous (dense K² or packed K(K+1)/2 per row); empty for `PackedF32`.
     p: Vec<f64>,
+    /// `PackedF32`: all packed P_i in f32, laid out like `p`; empty otherwise.
+    p32: Vec<f32>,
     /// Packed kernel: maximum number m of pending downdates.
     defer: usize,
     /// Number of pending downdates (the same for every row: every step updates every row).
@@ -100,7 +133,7 @@ impl RlsBank {
         let n = ptr.len() - 1;
         let size = |k: usize| match kernel {
             Kernel::Reference => k * k,
-            Kernel::Packed => packed_len(k),
+            Kernel::Packed | Kernel::PackedF32 => packed_len(k),
         };
         let mut p_off = Vec::with_capacity(n + 1);
         let mut total = 0usize;
@@ -112,19 +145,24 @@ impl RlsBank {
             total += size(k);
         }
         p_off.push(total);
-        let mut p = vec![0.0; total];
-        for i in 0..n {
-            let k = ptr[i + 1] - ptr[i];
-            let m = &mut p[p_off[i]..p_off[i + 1]];
-            match kernel {
-                Kernel::Reference => (0..k).for_each(|a| m[a * k + a] = 1.0 / lambda),
-                Kernel::Packed => {
-                    let mut off = 0;
-                    for a in 0..k {
-                        m[off] = 1.0 / lambda;
-                        off += k - a;
-                    }
+        let mut p = Vec::new();
+        let mut p32 = Vec::new();
+        match kernel {
+            Kernel::Reference => {
+                p = vec![0.0; total];
+                for i in 0..n {
+                    let k = ptr[i + 1] - ptr[i];
+                    let m = &mut p[p_off[i]..p_off[i + 1]];
+                    (0..k).for_each(|a| m[a * k + a] = 1.0 / lambda);
                 }
+            }
+            Kernel::Packed => {
+                p = vec![0.0; total];
+                init_packed(&mut p, ptr, &p_off, lambda);
+            }
+            Kernel::PackedF32 => {
+                p32 = vec![0.0; total];
+                init_packed(&mut p32, ptr, &p_off, lambda);
             }
         }
         // Balanced chunks: about total/(16 · threads) of P each, at least one row.
@@ -151,6 +189,7 @@ impl RlsBank {
             ptr: ptr.to_vec(),
             p_off,
             p,
+            p32,
             defer: 0,
             n_pend: 0,
             pend_q: Vec::new(),
@@ -163,13 +202,18 @@ impl RlsBank {
         Ok(bank)
     }
 
-    /// Set the number m ≥ 1 of rank-1 downdates the packed kernel keeps pending before writing them into P
+    /// Set the number m ≥ 1 of rank-1 downdates the packed kernels keep pending before writing them into P
     /// (m = 1: every step writes the previous step's downdate, fused with its product). Pending downdates
     /// are flushed first. Larger m reads P m times per write; the Woodbury corrections cost O(m K) per row
     /// and step. No effect on the reference kernel. Values below 1 are treated as 1.
+    ///
+    /// `PackedF32` supports every m with the same algorithm; its stored P is then rounded to f32 once
+    /// every m steps (after the m downdates are applied in f64; per group of 8 when m > 8) instead of
+    /// after every step, so its
+    /// results depend on m (the f64 kernels' agree across m to rounding).
     pub fn set_defer(&mut self, m: usize) {
         let m = m.max(1);
-        if self.kernel != Kernel::Packed {
+        if !self.kernel.is_packed() {
             self.defer = m;
             return;
         }
@@ -205,9 +249,10 @@ impl RlsBank {
     pub fn updates(&self) -> u64 {
         self.updates
     }
-    /// Bytes held by the P matrices (the dominant memory cost, ≈ 8 N K² or 4 N K(K+1)).
+    /// Bytes held by the P matrices (the dominant memory cost, ≈ 8 N K² for the reference kernel,
+    /// 4 N K(K+1) for `Packed`, 2 N K(K+1) for `PackedF32`).
     pub fn p_bytes(&self) -> usize {
-        self.p.len() * std::mem::size_of::<f64>()
+        self.p.len() * std::mem::size_of::<f64>() + self.p32.len() * std::mem::size_of::<f32>()
     }
 
     /// Row i's pending downdates: coefficients (n values) and vectors (n·K_i values).
@@ -219,35 +264,28 @@ impl RlsBank {
         (c, &self.pend_q[q0..q0 + np * k])
     }
 
-    /// The current P_i as a dense row-major K×K matrix (pending downdates included).
+    /// The current P_i as a dense row-major K×K matrix (pending downdates included; for `PackedF32` the
+    /// f32 values that a flush would store, widened to f64).
     pub fn p_dense(&self, i: usize) -> Vec<f64> {
         let k = self.row_len(i);
-        let m = &self.p[self.p_off[i]..self.p_off[i + 1]];
-        let mut out = vec![0.0; k * k];
+        let range = self.p_off[i]..self.p_off[i + 1];
         match self.kernel {
-            Kernel::Reference => out.copy_from_slice(m),
+            Kernel::Reference => self.p[range].to_vec(),
             Kernel::Packed => {
-                let mut cur = m.to_vec();
                 let (c, q) = self.pending(i);
-                packed_downdate(&mut cur, c, q);
-                let mut off = 0;
-                for a in 0..k {
-                    for b in a..k {
-                        let v = cur[off + b - a];
-                        out[a * k + b] = v;
-                        out[b * k + a] = v;
-                    }
-                    off += k - a;
-                }
+                unpack(&self.p[range], c, q, k)
+            }
+            Kernel::PackedF32 => {
+                let (c, q) = self.pending(i);
+                unpack(&self.p32[range], c, q, k)
             }
         }
-        out
     }
 
     /// Apply all pending (deferred) downdates so the stored P is current. A no-op for the reference kernel.
     /// The result is bit-identical to what the next materialising step would have written.
     pub fn flush(&mut self) {
-        if self.kernel != Kernel::Packed || self.n_pend == 0 {
+        if !self.kernel.is_packed() || self.n_pend == 0 {
             return;
         }
         let n = self.n_rows();
@@ -255,11 +293,14 @@ impl RlsBank {
         for i in 0..n {
             let k = self.row_len(i);
             let q0 = self.defer * self.ptr[i];
-            packed_downdate(
-                &mut self.p[self.p_off[i]..self.p_off[i + 1]],
-                &self.pend_c[self.defer * i..self.defer * i + np],
-                &self.pend_q[q0..q0 + np * k],
-            );
+            let range = self.p_off[i]..self.p_off[i + 1];
+            let c = &self.pend_c[self.defer * i..self.defer * i + np];
+            let q = &self.pend_q[q0..q0 + np * k];
+            if self.kernel == Kernel::PackedF32 {
+                downdate_s(&mut self.p32[range], c, q);
+            } else {
+                downdate_s(&mut self.p[range], c, q);
+            }
         }
         self.n_pend = 0;
     }
@@ -311,12 +352,13 @@ impl RlsBank {
         let parts = Parts {
             chunks: &self.chunks,
             p: &mut self.p,
+            p32: &mut self.p32,
             w,
             q: &mut self.pend_q,
             c: &mut self.pend_c,
         };
         parts.run(&ctx);
-        if self.kernel == Kernel::Packed {
+        if self.kernel.is_packed() {
             self.n_pend = if materialise { 1 } else { self.n_pend + 1 };
         }
         self.updates += 1;
@@ -325,6 +367,45 @@ impl RlsBank {
             return Err(RlsError::NonFinite { row });
         }
         Ok(())
+    }
+}
+
+/// P(0) = I/λ (rounded to the storage type) in packed storage for every row.
+fn init_packed<S: Elem>(p: &mut [S], ptr: &[usize], p_off: &[usize], lambda: f64) {
+    for i in 0..ptr.len() - 1 {
+        let k = ptr[i + 1] - ptr[i];
+        let m = &mut p[p_off[i]..p_off[i + 1]];
+        let mut off = 0;
+        for a in 0..k {
+            m[off] = S::put(1.0 / lambda);
+            off += k - a;
+        }
+    }
+}
+
+/// Dense row-major K×K copy of packed P with the pending downdates applied (as a flush would).
+fn unpack<S: Elem>(m: &[S], c: &[f64], q: &[f64], k: usize) -> Vec<f64> {
+    let mut cur = m.to_vec();
+    downdate_s(&mut cur, c, q);
+    let mut out = vec![0.0; k * k];
+    let mut off = 0;
+    for a in 0..k {
+        for b in a..k {
+            let v = cur[off + b - a].get();
+            out[a * k + b] = v;
+            out[b * k + a] = v;
+        }
+        off += k - a;
+    }
+    out
+}
+
+/// `s.split_at_mut(at)`, or two empty halves when `s` is empty (storage the kernel does not use).
+fn split_opt<T>(s: &mut [T], at: usize) -> (&mut [T], &mut [T]) {
+    if s.is_empty() {
+        s.split_at_mut(0)
+    } else {
+        s.split_at_mut(at)
     }
 }
 
@@ -359,6 +440,7 @@ struct StepCtx<'a> {
 struct Parts<'a> {
     chunks: &'a [Chunk],
     p: &'a mut [f64],
+    p32: &'a mut [f32],
     w: &'a mut [f64],
     q: &'a mut [f64],
     c: &'a mut [f64],
@@ -368,7 +450,7 @@ impl Parts<'_> {
     fn run(self, ctx: &StepCtx<'_>) {
         if self.chunks.len() <= 1 {
             if let Some(ch) = self.chunks.first() {
-                process_chunk(ch, self.p, self.w, self.q, self.c, ctx);
+                process_chunk(ch, self.p, self.p32, self.w, self.q, self.c, ctx);
             }
             return;
         }
@@ -376,22 +458,15 @@ impl Parts<'_> {
         let (left, right) = self.chunks.split_at(mid);
         let first = left[0];
         let split = right[0];
-        let (p0, p1) = self.p.split_at_mut(split.p.0 - first.p.0);
+        let (p0, p1) = split_opt(self.p, split.p.0 - first.p.0);
+        let (p320, p321) = split_opt(self.p32, split.p.0 - first.p.0);
         let (w0, w1) = self.w.split_at_mut(split.q.0 - first.q.0);
-        let (c0, c1) = if self.c.is_empty() {
-            self.c.split_at_mut(0)
-        } else {
-            self.c
-                .split_at_mut(ctx.defer * (split.rows.0 - first.rows.0))
-        };
-        let (q0, q1) = if self.q.is_empty() {
-            self.q.split_at_mut(0)
-        } else {
-            self.q.split_at_mut(ctx.defer * (split.q.0 - first.q.0))
-        };
+        let (c0, c1) = split_opt(self.c, ctx.defer * (split.rows.0 - first.rows.0));
+        let (q0, q1) = split_opt(self.q, ctx.defer * (split.q.0 - first.q.0));
         let a = Parts {
             chunks: left,
             p: p0,
+            p32: p320,
             w: w0,
             q: q0,
             c: c0,
@@ -399,6 +474,7 @@ impl Parts<'_> {
         let b = Parts {
             chunks: right,
             p: p1,
+            p32: p321,
             w: w1,
             q: q1,
             c: c1,
@@ -407,9 +483,36 @@ impl Parts<'_> {
     }
 }
 
+/// One packed row: the fused pass (materialising the pending downdates, or the read-only Woodbury-form
+/// product), then the new pending term (q, c) stored in its slot. Returns c.
+#[inline(always)]
+fn packed_row<S: Elem>(
+    lp: &mut [S],
+    lq: &mut [f64],
+    lc: &mut [f64],
+    np: usize,
+    materialise: bool,
+    x: &[f64],
+    y: &mut [f64],
+) -> f64 {
+    let k = x.len();
+    let slot = if materialise {
+        materialise_product_s(lp, &lc[..np], &lq[..np * k], x, y);
+        0
+    } else {
+        deferred_product_s(lp, &lc[..np], &lq[..np * k], x, y);
+        np
+    };
+    let gain = 1.0 / (1.0 + dot(x, y));
+    lq[slot * k..(slot + 1) * k].copy_from_slice(y);
+    lc[slot] = gain;
+    gain
+}
+
 fn process_chunk(
     ch: &Chunk,
     p: &mut [f64],
+    p32: &mut [f32],
     w: &mut [f64],
     q: &mut [f64],
     c: &mut [f64],
@@ -429,7 +532,7 @@ fn process_chunk(
                 continue;
             }
             let lw = &mut w[a - ch.q.0..b - ch.q.0];
-            let lp = &mut p[ctx.p_off[i] - ch.p.0..ctx.p_off[i + 1] - ch.p.0];
+            let prange = ctx.p_off[i] - ch.p.0..ctx.p_off[i + 1] - ch.p.0;
             let x = &mut xbuf[..k];
             for (xv, &j) in x.iter_mut().zip(&ctx.idx[a..b]) {
                 *xv = ctx.r[j];
@@ -446,24 +549,19 @@ fn process_chunk(
                 }
             };
             let y = &mut ybuf[..k];
+            let li = i - ch.rows.0;
+            let (np, mat) = (ctx.n_pend, ctx.materialise);
             let gain = match ctx.kernel {
-                Kernel::Reference => dense_update(lp, x, y),
+                Kernel::Reference => dense_update(&mut p[prange], x, y),
                 Kernel::Packed => {
-                    let li = i - ch.rows.0;
                     let lq = &mut q[m * (a - ch.q.0)..m * (b - ch.q.0)];
                     let lc = &mut c[m * li..m * (li + 1)];
-                    let np = ctx.n_pend;
-                    let slot = if ctx.materialise {
-                        packed_materialise_product(lp, &lc[..np], &lq[..np * k], x, y);
-                        0
-                    } else {
-                        packed_deferred_product(lp, &lc[..np], &lq[..np * k], x, y);
-                        np
-                    };
-                    let gain = 1.0 / (1.0 + dot(x, y));
-                    lq[slot * k..(slot + 1) * k].copy_from_slice(y);
-                    lc[slot] = gain;
-                    gain
+                    packed_row(&mut p[prange], lq, lc, np, mat, x, y)
+                }
+                Kernel::PackedF32 => {
+                    let lq = &mut q[m * (a - ch.q.0)..m * (b - ch.q.0)];
+                    let lc = &mut c[m * li..m * (li + 1)];
+                    packed_row(&mut p32[prange], lq, lc, np, mat, x, y)
                 }
             };
             if !(ok && err.is_finite() && gain.is_finite()) {

