@@ -196,6 +196,29 @@ fn packed_equals_reference_and_threads_do_not_matter() {
     }
 }
 
+/// The kernels' serde names (as written in an experiment's TOML, `protocol.kernel = "packed_f32"`).
+#[test]
+fn kernel_serde_names() {
+    use serde::Deserialize;
+    use serde::de::IntoDeserializer;
+    use serde::de::value::{Error, StrDeserializer};
+    for (name, kernel) in [
+        ("reference", Kernel::Reference),
+        ("packed", Kernel::Packed),
+        ("packed_f32", Kernel::PackedF32),
+    ] {
+        let de: StrDeserializer<'_, Error> = name.into_deserializer();
+        assert_eq!(Kernel::deserialize(de).unwrap(), kernel);
+    }
+    let de: StrDeserializer<'_, Error> = "f32".into_deserializer();
+    assert!(Kernel::deserialize(de).is_err());
+    assert_eq!(
+        Kernel::default(),
+        Kernel::Packed,
+        "the default stays exact f64"
+    );
+}
+
 /// Bad input gets a typed error naming the argument.
 #[test]
 fn shape_and_lambda_errors() {

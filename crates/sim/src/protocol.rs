@@ -84,7 +84,7 @@ impl Default for NetworkParams {
 /// | lambda | 1 | λ | – | > 0 | Figs 1, 3, 6, 7 (Fig 2, 4: 10) |
 /// | loops | 30 | – | – | ≥ 0 | Fig 3, 6, 7 |
 /// | test_trials | 5 | – | – | ≥ 1 | this project |
-/// | kernel | packed | – | – | reference, packed | this project |
+/// | kernel | packed | – | – | reference, packed (exact f64), packed_f32 (opt-in f32 storage of P) | this project |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProtocolParams {
@@ -109,7 +109,8 @@ pub struct ProtocolParams {
     pub loops: usize,
     /// Number of test trials.
     pub test_trials: usize,
-    /// RLS kernel.
+    /// RLS kernel: `packed` (default, exact f64), `reference`, or `packed_f32` (opt-in f32 storage of the
+    /// RLS matrices; see `spikelearn_rls::Kernel::PackedF32`).
     pub kernel: Kernel,
 }
 
