@@ -27,12 +27,14 @@ fn sweep(c: &mut Criterion) {
         }
         let r: Vec<f64> = (0..n).map(|_| rng.random_range(0.0..0.5)).collect();
         let f: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
-        for (kernel, defer) in [
+        let mut cases = vec![
             (Kernel::Reference, 1),
             (Kernel::Packed, 1),
             (Kernel::Packed, DEFAULT_DEFER),
             (Kernel::PackedF32, 1),
-        ] {
+        ];
+        cases.dedup(); // DEFAULT_DEFER may be 1 (criterion IDs must be unique)
+        for (kernel, defer) in cases {
             let mut bank = RlsBank::new(&ptr, 1.0, kernel).unwrap();
             bank.set_defer(defer);
             let mut w = vec![0.0; idx.len()];

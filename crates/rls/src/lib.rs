@@ -20,6 +20,11 @@
 //! when the CPU has them (run-time detection) and give the same bits on every instruction set: lane-wise
 //! IEEE operations in one fixed order, no FMA contraction.
 //!
+//! Both are exact f64 and [`Kernel::Packed`] is the default. [`Kernel::PackedF32`] is an explicit opt-in
+//! that stores P in f32 (half the bytes streamed per step) with f64 arithmetic everywhere, rounding P to
+//! f32 after every update (rounding model on [`Kernel::PackedF32`] and in [`kernels`]); its drift from f64
+//! is bounded by tests, including a full Figure 3 training in `spikelearn-bench`.
+//!
 //! Performance (memory-bandwidth bound ratios, the Figure 3 training time) is measured by the `rls-bench`
 //! binary of this crate and `fig3-timing` of `spikelearn-bench`; results are in this crate's README.
 
