@@ -84,7 +84,8 @@ struct Chunk {
 /// RLS state for N rows (neurons). Row i has K_i = `ptr[i+1] − ptr[i]` plastic inputs, laid out like the
 /// values of a CSR matrix (`idx[ptr[i]..ptr[i+1]]` are its presynaptic indices).
 ///
-/// Memory: all P_i back to back in one allocation (dense K_i² or packed K_i(K_i+1)/2 values per row), the
+/// Memory: all P_i back to back in one allocation (dense K_i² or packed K_i(K_i+1)/2 values per row; f64,
+/// or f32 for [`Kernel::PackedF32`]), the
 /// packed kernel's pending downdates (m vectors of K_i and m coefficients per row) in two more. Rows are
 /// split into contiguous chunks of about equal P size (16 per thread) processed by a recursive
 /// `rayon::join`; each row's arithmetic is sequential, so results do not depend on the thread count.
