@@ -15,9 +15,10 @@
 //! learned fit (last-loop Pearson correlation) and its recall (test Pearson), which must agree far more
 //! closely than the run-to-run spread across seeds.
 //!
-//! Run time: two full trainings, run side by side on one thread each (≈ 2 min on the shared 2-core
-//! development VM); `cargo test --release -p spikelearn-bench --test f32_drift -- --nocapture` prints the
-//! measured values.
+//! Run time: two full trainings, run side by side on one thread each (≈ 2 min of two idle cores, 4 min on
+//! the shared development VM), so the test is opt-in (`#[ignore]`, kept out of the CI budget, like the other
+//! full-size runs): `cargo test --release -p spikelearn-bench --test f32_drift -- --ignored --nocapture`
+//! runs it and prints the measured values. Run it after any change to the f32 kernel.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -131,6 +132,7 @@ fn std_of(v: &[f64]) -> f64 {
 }
 
 #[test]
+#[ignore = "full Figure 3 training twice (≈ 2–4 min); run with --ignored after changing the f32 kernel"]
 fn f32_storage_outcome_matches_f64_over_full_fig3_training() {
     let (seed, loops, tests) = (1, 30, 5);
     // both trainings at once, one thread each (the 2-core CI machine runs them side by side)
