@@ -1,0 +1,40 @@
+//! Quick-size Figure 3 run checked against `data/published/fig3.toml` (profile "quick").
+
+use spikelearn_lab::run_quick_checked;
+
+#[test]
+fn quick_run_passes_published_checks() {
+    let out = run_quick_checked::<fig3::Fig3>(1);
+    assert!(out.out_dir.join("fig3.png").exists());
+    assert!(out.out_dir.join("panel_c.csv").exists());
+    assert!(out.out_dir.join("panel_d.csv").exists());
+}
+
+/// Same seed, `--threads 1` vs `--threads 2`: identical metrics (design.md §5). A tiny run keeps it short.
+#[test]
+fn thread_count_does_not_change_metrics() {
+    use spikelearn_lab::{Args, run_cli};
+    let dir = std::env::temp_dir().join(format!("fig3-threads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let params = dir.join("small.toml");
+    std::fs::write(
+        &params,
+        "fractions = [0.0, 1.0]\nlesion_fractions = [0.1]\nlesion_draws = 1\n\
+         [protocol]\nloops = 2\ntest_trials = 1\n[network]\nn = 60\n",
+    )
+    .unwrap();
+    let run = |threads: usize| {
+        let args = Args {
+            quick: true,
+            seed: 3,
+            threads: Some(threads),
+            params: Some(params.clone()),
+            out: Some(dir.join(format!("t{threads}"))),
+            no_plots: true,
+            quiet: true,
+            ..Args::default()
+        };
+        run_cli::<fig3::Fig3>(&args).unwrap().metrics
+    };
+    assert_eq!(run(1), run(2));
+}
