@@ -106,6 +106,21 @@ impl ParamError {
         }
     }
 
+    /// The simulator's parameter errors as harness errors, keeping the field name: out-of-range values and
+    /// values off the time grid name their field; any other simulator error is reported under `network`.
+    pub fn from_sim(e: spikelearn_sim::SimError) -> Self {
+        use spikelearn_sim::SimError;
+        match e {
+            SimError::OutOfRange {
+                field,
+                value,
+                expected,
+            } => ParamError::out_of_range(field, value, expected),
+            SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
+            other => ParamError::invalid("network", other.to_string()),
+        }
+    }
+
     /// The field this error is about.
     pub fn field(&self) -> &str {
         match self {
@@ -272,9 +287,40 @@ fn one_line(s: &str) -> String {
     out
 }
 
+impl From<spikelearn_sim::SimError> for ParamError {
+    fn from(e: spikelearn_sim::SimError) -> Self {
+        ParamError::from_sim(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Simulator errors keep their field (out of range, off grid); others are filed under `network`.
+    #[test]
+    fn sim_errors_keep_their_field() {
+        use spikelearn_sim::SimError;
+        let e = ParamError::from(SimError::OutOfRange {
+            field: "network.p",
+            value: 1.5,
+            expected: "(0, 1]",
+        });
+        assert_eq!(e, ParamError::out_of_range("network.p", 1.5, "(0, 1]"));
+        let e = ParamError::from_sim(SimError::NotOnGrid {
+            field: "protocol.stim_ms",
+            ms: 0.5,
+            dt_ms: 1.0,
+        });
+        assert_eq!(e.field(), "protocol.stim_ms");
+        assert!(e.to_string().contains("0.5 ms"), "{e}");
+        let e = ParamError::from_sim(SimError::Shape {
+            what: "stimulus",
+            got: 1,
+            expected: 2,
+        });
+        assert_eq!(e.field(), "network");
+    }
 
     #[test]
     fn range_messages() {

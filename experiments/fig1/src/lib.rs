@@ -16,9 +16,7 @@ use spikelearn_sim::protocol::{
     InitialWeights, LoopRecord, NetworkParams, ProtocolParams, Schedule, TrialStats, mean,
     run_trial, test_trial, train_loops,
 };
-use spikelearn_sim::{
-    Input, LearnMode, Network, RlsLearner, SimError, Theta, TraceRecorder, Variable,
-};
+use spikelearn_sim::{Input, LearnMode, Network, RlsLearner, Theta, TraceRecorder, Variable};
 use spikelearn_targets::{SinesParams, TargetSpec};
 
 /// Parameters of the Figure 1 reproduction.
@@ -95,26 +93,16 @@ impl Default for Fig1Params {
     }
 }
 
-fn sim_err(e: SimError) -> ParamError {
-    match e {
-        SimError::OutOfRange {
-            field,
-            value,
-            expected,
-        } => ParamError::out_of_range(field, value, expected),
-        SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
-        other => ParamError::invalid("network", other.to_string()),
-    }
-}
-
 impl Validate for Fig1Params {
     fn validate(&self) -> Result<(), ParamError> {
-        self.network.validate().map_err(sim_err)?;
-        self.protocol.validate().map_err(sim_err)?;
-        let grid = self.network.grid().map_err(sim_err)?;
-        self.protocol.schedule(&grid).map_err(sim_err)?;
+        self.network.validate().map_err(ParamError::from_sim)?;
+        self.protocol.validate().map_err(ParamError::from_sim)?;
+        let grid = self.network.grid().map_err(ParamError::from_sim)?;
+        self.protocol
+            .schedule(&grid)
+            .map_err(ParamError::from_sim)?;
         grid.steps("supp2_stim_ms", self.supp2_stim_ms)
-            .map_err(sim_err)?;
+            .map_err(ParamError::from_sim)?;
         self.targets
             .validate()
             .map_err(|e| ParamError::invalid("targets", e))?;

@@ -113,18 +113,6 @@ impl Default for Fig1Supp1Params {
     }
 }
 
-fn sim_err(e: SimError) -> ParamError {
-    match e {
-        SimError::OutOfRange {
-            field,
-            value,
-            expected,
-        } => ParamError::out_of_range(field, value, expected),
-        SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
-        other => ParamError::invalid("network", other.to_string()),
-    }
-}
-
 impl Validate for Fig1Supp1Params {
     fn validate(&self) -> Result<(), ParamError> {
         let n = &self.network;
@@ -134,9 +122,11 @@ impl Validate for Fig1Supp1Params {
         check_prob("network.p", n.p)?;
         check_nonneg("network.sigma", n.sigma)?;
         check_positive("network.tau_ms", n.tau_ms)?;
-        let grid = Grid::new(n.dt_ms).map_err(|e| sim_err(e).in_section("network"))?;
-        self.protocol.validate().map_err(sim_err)?;
-        self.protocol.schedule(&grid).map_err(sim_err)?;
+        let grid = Grid::new(n.dt_ms).map_err(|e| ParamError::from_sim(e).in_section("network"))?;
+        self.protocol.validate().map_err(ParamError::from_sim)?;
+        self.protocol
+            .schedule(&grid)
+            .map_err(ParamError::from_sim)?;
         self.targets
             .validate()
             .map_err(|e| ParamError::invalid("targets", e))?;

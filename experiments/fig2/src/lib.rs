@@ -21,9 +21,7 @@ use spikelearn_sim::protocol::{
     InitialWeights, NetworkParams, ProtocolParams, Schedule, mean, pearson_rows, rate_ceiling,
     run_trial, test_trial,
 };
-use spikelearn_sim::{
-    Input, LearnMode, Network, RlsLearner, SimError, Theta, TraceRecorder, Variable,
-};
+use spikelearn_sim::{Input, LearnMode, Network, RlsLearner, Theta, TraceRecorder, Variable};
 use spikelearn_targets::{SinesParams, TargetSpec};
 
 /// Parameters of the Figure 2 reproduction.
@@ -91,24 +89,14 @@ impl Default for Fig2Params {
     }
 }
 
-fn sim_err(e: SimError) -> ParamError {
-    match e {
-        SimError::OutOfRange {
-            field,
-            value,
-            expected,
-        } => ParamError::out_of_range(field, value, expected),
-        SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
-        other => ParamError::invalid("network", other.to_string()),
-    }
-}
-
 impl Validate for Fig2Params {
     fn validate(&self) -> Result<(), ParamError> {
-        self.network.validate().map_err(sim_err)?;
-        self.protocol.validate().map_err(sim_err)?;
-        let grid = self.network.grid().map_err(sim_err)?;
-        self.protocol.schedule(&grid).map_err(sim_err)?;
+        self.network.validate().map_err(ParamError::from_sim)?;
+        self.protocol.validate().map_err(ParamError::from_sim)?;
+        let grid = self.network.grid().map_err(ParamError::from_sim)?;
+        self.protocol
+            .schedule(&grid)
+            .map_err(ParamError::from_sim)?;
         self.targets
             .validate()
             .map_err(|e| ParamError::invalid("targets", e))?;

@@ -7,7 +7,7 @@
 use anyhow::Context;
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, RngCore};
-use spikelearn_lab::{Ctx, ParamError, Stream};
+use spikelearn_lab::{Color, Ctx, Panel, ParamError, Series, Stream};
 use spikelearn_meanfield::{Phi1, phi1, quasistatic, stats::pearson};
 use spikelearn_sim::protocol::{
     LoopRecord, NetworkParams, ProtocolParams, Schedule, TrialStats, mean, test_trial, train_loops,
@@ -16,17 +16,10 @@ use spikelearn_sim::{
     Input, LearnMode, Network, RlsLearner, SimError, SparseRows, Theta, Variable, units,
 };
 
-/// Converts a simulator parameter error into the harness's [`ParamError`] (field name kept).
+/// Converts a simulator parameter error into the harness's [`ParamError`] (field name kept); see
+/// [`ParamError::from_sim`].
 pub fn sim_err(e: SimError) -> ParamError {
-    match e {
-        SimError::OutOfRange {
-            field,
-            value,
-            expected,
-        } => ParamError::out_of_range(field, value, expected),
-        SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
-        other => ParamError::invalid("network", other.to_string()),
-    }
+    ParamError::from_sim(e)
 }
 
 /// Validates the network and protocol sections and that the protocol fits the time grid.
@@ -273,6 +266,69 @@ pub fn permutation<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<usize> {
         v.swap(k, j);
     }
     v
+}
+
+/// Panel: target (red) and test-trial drive (black) of neurons 0..`n_traces`, stacked `offset` apart, over the
+/// window (`response`: N × window steps of one test trial).
+pub fn trace_panel(
+    title: String,
+    targets: ArrayView2<'_, f64>,
+    response: ArrayView2<'_, f64>,
+    n_traces: usize,
+    offset: f64,
+    dt_ms: f64,
+) -> Panel {
+    let steps = targets.ncols();
+    let t_ms: Vec<f64> = (1..=steps).map(|j| j as f64 * dt_ms).collect();
+    let mut series = Vec::new();
+    for i in 0..n_traces.min(targets.nrows()) {
+        let o = offset * i as f64;
+        let lbl = |s: &str| if i == 0 { s.to_string() } else { String::new() };
+        series.push(Series::line(
+            lbl("target"),
+            t_ms.clone(),
+            targets.row(i).iter().map(|v| v + o).collect::<Vec<_>>(),
+            Color::Red,
+        ));
+        series.push(Series::line(
+            lbl("drive (test)"),
+            t_ms.clone(),
+            response.row(i).iter().map(|v| v + o).collect::<Vec<_>>(),
+            Color::Black,
+        ));
+    }
+    Panel::lines(
+        title,
+        "time after stimulus offset (ms)",
+        "synaptic drive (stacked)",
+        series,
+    )
+    .with_x_range(0.0, steps as f64 * dt_ms)
+}
+
+/// Panel: window raster of neurons 0..`n_raster` of one test trial (`spikes` = (trial step, neuron), window
+/// starting after step `k_off`, `window` steps long).
+pub fn window_raster_panel(
+    title: String,
+    spikes: &[(u32, u32)],
+    k_off: usize,
+    window: usize,
+    n_raster: usize,
+    dt_ms: f64,
+) -> Panel {
+    let k0 = k_off as f64;
+    Panel::raster(
+        title,
+        "time after stimulus offset (ms)",
+        "neuron",
+        spikes
+            .iter()
+            .filter(|&&(k, i)| (k as f64) > k0 && (i as usize) < n_raster)
+            .map(|&(k, i)| ((k as f64 - k0) * dt_ms, i))
+            .collect(),
+        n_raster as u32,
+    )
+    .with_x_range(0.0, window as f64 * dt_ms)
 }
 
 /// Mean of TrialStats field over trials.

@@ -11,8 +11,8 @@
 
 use anyhow::Context;
 use fig3::training::{
-    mean_over, quasi_static_accuracy, quasi_static_rate_hz, test_drive, train_drive,
-    validate_net_protocol,
+    mean_over, quasi_static_accuracy, quasi_static_rate_hz, test_drive, trace_panel, train_drive,
+    validate_net_protocol, window_raster_panel,
 };
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
@@ -264,52 +264,24 @@ impl Experiment for Fig3Supp1 {
                 Color::Palette(idx),
             ));
 
-            // traces of test trial 0, stacked
+            // traces and raster of test trial 0
             let t0 = &tests[0];
-            let steps = targets.ncols();
-            let t_ms: Vec<f64> = (1..=steps).map(|j| j as f64 * dt_ms).collect();
-            let off = 2.5 * amp;
-            let mut series = Vec::new();
-            for i in 0..p.n_traces {
-                let o = off * i as f64;
-                let lbl = |s: &str| if i == 0 { s.to_string() } else { String::new() };
-                series.push(Series::line(
-                    lbl("target"),
-                    t_ms.clone(),
-                    targets.row(i).iter().map(|v| v + o).collect::<Vec<_>>(),
-                    Color::Red,
-                ));
-                series.push(Series::line(
-                    lbl("drive (test)"),
-                    t_ms.clone(),
-                    t0.response.row(i).iter().map(|v| v + o).collect::<Vec<_>>(),
-                    Color::Black,
-                ));
-            }
-            trace_panels.push(
-                Panel::lines(
-                    format!("A = {amp}: test r = {pearson:.2}, {rate:.2} Hz"),
-                    "time after stimulus offset (ms)",
-                    "synaptic drive (stacked)",
-                    series,
-                )
-                .with_x_range(0.0, steps as f64 * dt_ms),
-            );
-            let k_off = sched.test.k_off() as f64;
-            raster_panels.push(
-                Panel::raster(
-                    format!("A = {amp}: raster (test trial 1)"),
-                    "time after stimulus offset (ms)",
-                    "neuron",
-                    t0.spikes
-                        .iter()
-                        .filter(|&&(k, i)| (k as f64) > k_off && (i as usize) < p.n_raster)
-                        .map(|&(k, i)| ((k as f64 - k_off) * dt_ms, i))
-                        .collect(),
-                    p.n_raster as u32,
-                )
-                .with_x_range(0.0, steps as f64 * dt_ms),
-            );
+            trace_panels.push(trace_panel(
+                format!("A = {amp}: test r = {pearson:.2}, {rate:.2} Hz"),
+                targets.view(),
+                t0.response.view(),
+                p.n_traces,
+                2.5 * amp,
+                dt_ms,
+            ));
+            raster_panels.push(window_raster_panel(
+                format!("A = {amp}: raster (test trial 1)"),
+                &t0.spikes,
+                sched.test.k_off(),
+                targets.ncols(),
+                p.n_raster,
+                dt_ms,
+            ));
         }
         for panel in trace_panels.into_iter().chain(raster_panels) {
             fig.push_panel(panel);

@@ -147,29 +147,19 @@ impl Default for Fig3Supp2Params {
     }
 }
 
-fn sim_err(e: SimError) -> ParamError {
-    match e {
-        SimError::OutOfRange {
-            field,
-            value,
-            expected,
-        } => ParamError::out_of_range(field, value, expected),
-        SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
-        other => ParamError::invalid("network", other.to_string()),
-    }
-}
-
 impl Validate for Fig3Supp2Params {
     fn validate(&self) -> Result<(), ParamError> {
-        self.network.validate().map_err(sim_err)?;
-        self.protocol.validate().map_err(sim_err)?;
-        let grid = self.network.grid().map_err(sim_err)?;
-        self.protocol.schedule(&grid).map_err(sim_err)?;
+        self.network.validate().map_err(ParamError::from_sim)?;
+        self.protocol.validate().map_err(ParamError::from_sim)?;
+        let grid = self.network.grid().map_err(ParamError::from_sim)?;
+        self.protocol
+            .schedule(&grid)
+            .map_err(ParamError::from_sim)?;
         self.targets
             .validate()
             .map_err(|e| ParamError::invalid("targets", e))?;
-        self.lif.validate().map_err(sim_err)?;
-        self.izhikevich.validate().map_err(sim_err)?;
+        self.lif.validate().map_err(ParamError::from_sim)?;
+        self.izhikevich.validate().map_err(ParamError::from_sim)?;
         if self.izhikevich.substep_ms > self.network.dt_ms {
             return Err(ParamError::out_of_range(
                 "izhikevich.substep_ms",
@@ -185,9 +175,10 @@ impl Validate for Fig3Supp2Params {
                 return Err(ParamError::invalid("models", format!("{m:?} listed twice")));
             }
         }
-        grid.steps("spont_ms", self.spont_ms).map_err(sim_err)?;
+        grid.steps("spont_ms", self.spont_ms)
+            .map_err(ParamError::from_sim)?;
         grid.steps("spont_skip_ms", self.spont_skip_ms)
-            .map_err(sim_err)?;
+            .map_err(ParamError::from_sim)?;
         for (field, v) in self
             .lif_gain_scan_mv
             .iter()

@@ -11,7 +11,8 @@
 
 use anyhow::Context;
 use fig3::training::{
-    mean_over, quasi_static_accuracy, test_drive, train_drive, validate_net_protocol,
+    mean_over, quasi_static_accuracy, test_drive, trace_panel, train_drive, validate_net_protocol,
+    window_raster_panel,
 };
 use ndarray::{Array2, s};
 use serde::{Deserialize, Serialize};
@@ -293,49 +294,22 @@ impl Experiment for Fig3Supp3 {
                 Color::Palette(idx),
             ));
             let t0 = &tests[0];
-            let t_ms: Vec<f64> = (1..=window).map(|j| j as f64 * dt_ms).collect();
-            let off = 2.5 * p.sine.amp.max(1e-3);
-            let mut series = Vec::new();
-            for i in 0..p.n_traces {
-                let o = off * i as f64;
-                let lbl = |s: &str| if i == 0 { s.to_string() } else { String::new() };
-                series.push(Series::line(
-                    lbl("target"),
-                    t_ms.clone(),
-                    targets.row(i).iter().map(|v| v + o).collect::<Vec<_>>(),
-                    Color::Red,
-                ));
-                series.push(Series::line(
-                    lbl("drive (test)"),
-                    t_ms.clone(),
-                    t0.response.row(i).iter().map(|v| v + o).collect::<Vec<_>>(),
-                    Color::Black,
-                ));
-            }
-            trace_panels.push(
-                Panel::lines(
-                    format!("noise s.d. {sd}: test r = {pearson:.2}"),
-                    "time after stimulus offset (ms)",
-                    "synaptic drive (stacked)",
-                    series,
-                )
-                .with_x_range(0.0, window as f64 * dt_ms),
-            );
-            let k0 = sched.test.k_off() as f64;
-            raster_panels.push(
-                Panel::raster(
-                    format!("noise s.d. {sd}: raster (test trial 1), {rate:.1} Hz"),
-                    "time after stimulus offset (ms)",
-                    "neuron",
-                    t0.spikes
-                        .iter()
-                        .filter(|&&(k, i)| (k as f64) > k0 && (i as usize) < p.n_raster)
-                        .map(|&(k, i)| ((k as f64 - k0) * dt_ms, i))
-                        .collect(),
-                    p.n_raster as u32,
-                )
-                .with_x_range(0.0, window as f64 * dt_ms),
-            );
+            trace_panels.push(trace_panel(
+                format!("noise s.d. {sd}: test r = {pearson:.2}"),
+                targets.view(),
+                t0.response.view(),
+                p.n_traces,
+                2.5 * p.sine.amp.max(1e-3),
+                dt_ms,
+            ));
+            raster_panels.push(window_raster_panel(
+                format!("noise s.d. {sd}: raster (test trial 1), {rate:.1} Hz"),
+                &t0.spikes,
+                sched.test.k_off(),
+                window,
+                p.n_raster,
+                dt_ms,
+            ));
             rep.table(
                 Table::new(format!("{key}_loops"))
                     .col(

@@ -32,9 +32,7 @@ use spikelearn_meanfield::{
 use spikelearn_sim::protocol::{
     InitialWeights, NetworkParams, ProtocolParams, mean, test_trial, train_loops,
 };
-use spikelearn_sim::{
-    Input, LearnMode, Network, RlsLearner, SimError, SparseRows, Theta, Variable,
-};
+use spikelearn_sim::{Input, LearnMode, Network, RlsLearner, SparseRows, Theta, Variable};
 use spikelearn_targets::{
     ChaoticRateParams, OuParams, ProductOfSinesParams, TargetSpec, repeated_fraction_nested,
 };
@@ -316,18 +314,6 @@ impl Default for QuasistaticParams {
     }
 }
 
-fn sim_err(e: SimError) -> ParamError {
-    match e {
-        SimError::OutOfRange {
-            field,
-            value,
-            expected,
-        } => ParamError::out_of_range(field, value, expected),
-        SimError::NotOnGrid { field, .. } => ParamError::invalid(field, e.to_string()),
-        other => ParamError::invalid("training", other.to_string()),
-    }
-}
-
 fn check_fractions(field: &str, qs: &[f64]) -> Result<(), ParamError> {
     for &q in qs {
         if !(0.0..=1.0).contains(&q) {
@@ -463,10 +449,10 @@ impl Validate for QuasistaticParams {
             ));
         }
         let d = &self.training;
-        d.network.validate().map_err(sim_err)?;
-        d.protocol.validate().map_err(sim_err)?;
-        let grid = d.network.grid().map_err(sim_err)?;
-        let sched = d.protocol.schedule(&grid).map_err(sim_err)?;
+        d.network.validate().map_err(ParamError::from_sim)?;
+        d.protocol.validate().map_err(ParamError::from_sim)?;
+        let grid = d.network.grid().map_err(ParamError::from_sim)?;
+        let sched = d.protocol.schedule(&grid).map_err(ParamError::from_sim)?;
         if (d.network.dt_ms - self.dt_ms).abs() > 1e-12 {
             return Err(ParamError::invalid(
                 "training.network.dt_ms",
