@@ -4,7 +4,13 @@
 //! The binaries live in `src/bin/`: `fig3-timing` times a full Figure 3 training (paper-spec §3.6: N = 500,
 //! p = 0.3, σ = 1, products of sines, T = 1000 ms, Δt = 2 ms, dt = 1 ms, 30 loops).
 
-use spikelearn_sim::{Learner, SimError, SparseRows};
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use spikelearn_rls::Kernel;
+use spikelearn_sim::protocol::{NetworkParams, ProtocolParams, Schedule};
+use spikelearn_sim::{LearnMode, Learner, Network, RlsLearner, SimError, SparseRows, Theta};
+use spikelearn_targets::TargetSpec;
 use std::time::{Duration, Instant};
 
 /// CPU time consumed so far by the calling thread, in seconds (Linux `/proc/thread-self/schedstat`;
@@ -72,5 +78,74 @@ impl<L: Learner> Learner for Timed<L> {
         }
         self.calls += 1;
         out
+    }
+}
+
+/// Everything a full Figure 3 training needs (paper-spec §3.6, Fig 3 row), as used by `fig3-timing` and the
+/// f32 drift test: N = 500 theta neurons, p = 0.3, σ = 1, protocol defaults (1000 ms free run, 100 ms
+/// stimulus, T = 1000 ms, Δt = 2 ms, λ = 1), products-of-sines targets.
+pub struct Fig3Setup {
+    /// Network parameters.
+    pub net_p: NetworkParams,
+    /// Protocol parameters (`loops` and `kernel` as requested).
+    pub prot: ProtocolParams,
+    /// Training and test schedules.
+    pub sched: Schedule,
+    /// Initial weights W0.
+    pub w0: SparseRows,
+    /// The network (weights = W0, random initial phases).
+    pub net: Network<Theta>,
+    /// Stimulus amplitudes, one per neuron.
+    pub stimulus: Vec<f64>,
+    /// Targets, N × window steps.
+    pub targets: Array2<f64>,
+}
+
+impl Fig3Setup {
+    /// Draws W0, the initial state, the stimulus and the targets from one ChaCha8 stream seeded with `seed`
+    /// (in that order).
+    pub fn new(loops: usize, kernel: Kernel, seed: u64) -> Self {
+        let net_p = NetworkParams {
+            n: 500,
+            p: 0.3,
+            sigma: 1.0,
+            ..NetworkParams::default()
+        };
+        let prot = ProtocolParams {
+            loops,
+            kernel,
+            ..ProtocolParams::default()
+        };
+        let grid = net_p.grid().expect("grid");
+        let sched = prot.schedule(&grid).expect("schedule");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let w0 = net_p.weights(&mut rng).expect("weights");
+        let net = net_p.theta_network(w0.clone(), &mut rng).expect("network");
+        let stimulus = prot.stimulus(net_p.n, &mut rng);
+        let targets = TargetSpec::default()
+            .generate(net_p.n, sched.train.window, net_p.dt_ms, &mut rng)
+            .expect("targets");
+        Fig3Setup {
+            net_p,
+            prot,
+            sched,
+            w0,
+            net,
+            stimulus,
+            targets,
+        }
+    }
+
+    /// A synaptic-drive RLS learner for this setup (the protocol's λ, Δt and kernel).
+    pub fn learner(&self) -> RlsLearner {
+        RlsLearner::new(
+            &self.net.w,
+            self.prot.lambda,
+            self.sched.every,
+            LearnMode::Drive,
+            self.prot.kernel,
+            &[self.targets.view()],
+        )
+        .expect("learner")
     }
 }

@@ -22,10 +22,10 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use spikelearn_bench::Fig3Setup;
 use spikelearn_rls::Kernel;
-use spikelearn_sim::protocol::{NetworkParams, ProtocolParams, mean, pearson_rows};
-use spikelearn_sim::{Input, LearnMode, RlsLearner, Variable, WindowRecorder};
-use spikelearn_targets::TargetSpec;
+use spikelearn_sim::protocol::{mean, pearson_rows};
+use spikelearn_sim::{Input, Variable, WindowRecorder};
 
 /// What one training produced.
 struct Outcome {
@@ -40,40 +40,22 @@ struct Outcome {
 
 /// The Figure 3 training of `fig3-timing` with the given kernel.
 fn train(kernel: Kernel, seed: u64, loops: usize, tests: usize) -> Outcome {
-    let net_p = NetworkParams {
-        n: 500,
-        p: 0.3,
-        sigma: 1.0,
-        ..NetworkParams::default()
-    };
-    let prot = ProtocolParams {
-        loops,
-        kernel,
-        ..ProtocolParams::default()
-    };
-    let grid = net_p.grid().expect("grid");
-    let sched = prot.schedule(&grid).expect("schedule");
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let w0 = net_p.weights(&mut rng).expect("weights");
-    let mut net = net_p.theta_network(w0.clone(), &mut rng).expect("network");
-    let stimulus = prot.stimulus(net_p.n, &mut rng);
-    let targets = TargetSpec::default()
-        .generate(net_p.n, sched.train.window, net_p.dt_ms, &mut rng)
-        .expect("targets");
+    let setup = Fig3Setup::new(loops, kernel, seed);
+    let mut learner = setup.learner();
+    let Fig3Setup {
+        net_p,
+        sched,
+        w0,
+        mut net,
+        stimulus,
+        targets,
+        ..
+    } = setup;
     let input = Input {
         stimulus: &stimulus,
         bias: None,
         noise: None,
     };
-    let mut learner = RlsLearner::new(
-        &net.w,
-        prot.lambda,
-        sched.every,
-        LearnMode::Drive,
-        kernel,
-        &[targets.view()],
-    )
-    .expect("learner");
     let n = net_p.n;
     let mut w_loops = Vec::new();
     let mut loop_pearson = Vec::new();
