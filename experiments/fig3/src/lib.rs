@@ -19,14 +19,13 @@ use spikelearn_lab::{
     Validate, check_range,
 };
 use spikelearn_meanfield::quasistatic::synaptic_filter;
-use spikelearn_sim::protocol::{
-    LoopRecord, NetworkParams, ProtocolParams, Schedule, TrialStats, mean,
-};
+use spikelearn_sim::protocol::{NetworkParams, ProtocolParams, Schedule, TrialStats, mean};
 use spikelearn_sim::{Input, Network, Theta};
 use spikelearn_targets::{ChaoticRateParams, OuParams, ProductOfSinesParams, TargetSpec};
 use training::{
-    BinnedRates, Trained, binned_rates, dense, mean_over, permutation, quasi_static_accuracy,
-    quasi_static_drive, quasi_static_rate_hz, test_drive, train_drive, validate_net_protocol,
+    BinnedRates, Trained, binned_rates, dense, loops_table, mean_over, permutation,
+    quasi_static_accuracy, quasi_static_drive, quasi_static_rate_hz, test_drive, train_drive,
+    validate_net_protocol,
 };
 
 /// Parameters of the Figure 3 reproduction.
@@ -411,32 +410,6 @@ fn panel_d(s: &Setup<'_>, periodic: &FamilyResult) -> anyhow::Result<Vec<[f64; 4
         }
     }
     Ok(acc)
-}
-
-fn loops_table(key: &str, loops: &[LoopRecord], w0_fro: f64) -> Table {
-    Table::new(format!("{key}_loops"))
-        .col(
-            "loop",
-            loops
-                .iter()
-                .map(|r| (r.index + 1) as f64)
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "mean_pearson",
-            loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
-        )
-        .col(
-            "rate_hz",
-            loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
-        )
-        .col(
-            "dw_rel",
-            loops
-                .iter()
-                .map(|r| r.dw_fro / w0_fro.max(f64::MIN_POSITIVE))
-                .collect::<Vec<_>>(),
-        )
 }
 
 /// Panel a: targets (red), test-trial drive (black) and quasi-static prediction (blue), stacked.

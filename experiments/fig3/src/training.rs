@@ -7,7 +7,7 @@
 use anyhow::Context;
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, RngCore};
-use spikelearn_lab::{Color, Ctx, Panel, ParamError, Series, Stream};
+use spikelearn_lab::{Color, Ctx, Panel, ParamError, Series, Stream, Table};
 use spikelearn_meanfield::{Phi1, phi1, quasistatic, stats::pearson};
 use spikelearn_sim::protocol::{
     LoopRecord, NetworkParams, ProtocolParams, Schedule, TrialStats, mean, test_trial, train_loops,
@@ -334,6 +334,53 @@ pub fn window_raster_panel(
 /// Mean of TrialStats field over trials.
 pub fn mean_over<F: Fn(&TrialStats) -> f64>(tests: &[TrialStats], f: F) -> f64 {
     mean(&tests.iter().map(f).collect::<Vec<_>>())
+}
+
+/// Per-loop training record as a table `<key>_loops`: loop (1-based), mean Pearson during the loop, window
+/// rate (Hz) and ‖W − W0‖_F / ‖W0‖_F.
+pub fn loops_table(key: &str, loops: &[LoopRecord], w0_fro: f64) -> Table {
+    Table::new(format!("{key}_loops"))
+        .col(
+            "loop",
+            loops
+                .iter()
+                .map(|r| (r.index + 1) as f64)
+                .collect::<Vec<_>>(),
+        )
+        .col(
+            "mean_pearson",
+            loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
+        )
+        .col(
+            "rate_hz",
+            loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
+        )
+        .col(
+            "dw_rel",
+            loops
+                .iter()
+                .map(|r| r.dw_fro / w0_fro.max(f64::MIN_POSITIVE))
+                .collect::<Vec<_>>(),
+        )
+}
+
+/// Checks the plotting counts: 1 ≤ `n_traces` ≤ N and `n_raster` ≤ N (errors name the field).
+pub fn validate_shown(n_traces: usize, n_raster: usize, n: usize) -> Result<(), ParamError> {
+    if n_traces == 0 || n_traces > n {
+        return Err(ParamError::out_of_range(
+            "n_traces",
+            n_traces,
+            "[1, network.n]",
+        ));
+    }
+    if n_raster > n {
+        return Err(ParamError::out_of_range(
+            "n_raster",
+            n_raster,
+            "<= network.n",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@
 
 use anyhow::Context;
 use fig3::training::{
-    mean_over, quasi_static_accuracy, quasi_static_rate_hz, test_drive, trace_panel, train_drive,
-    validate_net_protocol, window_raster_panel,
+    loops_table, mean_over, quasi_static_accuracy, quasi_static_rate_hz, test_drive, trace_panel,
+    train_drive, validate_net_protocol, validate_shown, window_raster_panel,
 };
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
@@ -77,21 +77,7 @@ impl Validate for Supp1Params {
         TargetSpec::ProductOfSines(self.targets)
             .validate()
             .map_err(|e| ParamError::invalid("targets", e))?;
-        if self.n_traces == 0 || self.n_traces > self.network.n {
-            return Err(ParamError::out_of_range(
-                "n_traces",
-                self.n_traces,
-                "[1, network.n]",
-            ));
-        }
-        if self.n_raster > self.network.n {
-            return Err(ParamError::out_of_range(
-                "n_raster",
-                self.n_raster,
-                "<= network.n",
-            ));
-        }
-        Ok(())
+        validate_shown(self.n_traces, self.n_raster, self.network.n)
     }
 }
 
@@ -236,24 +222,7 @@ impl Experiment for Fig3Supp1 {
             for (c, v) in cols.iter_mut().zip(vals) {
                 c.push(v);
             }
-            rep.table(
-                Table::new(format!("{key}_loops"))
-                    .col(
-                        "loop",
-                        tr.loops
-                            .iter()
-                            .map(|r| (r.index + 1) as f64)
-                            .collect::<Vec<_>>(),
-                    )
-                    .col(
-                        "mean_pearson",
-                        tr.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
-                    )
-                    .col(
-                        "rate_hz",
-                        tr.loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
-                    ),
-            );
+            rep.table(loops_table(&key, &tr.loops, tr.w0_fro));
             loop_series.push(Series::line_points(
                 format!("A = {amp}"),
                 tr.loops

@@ -11,8 +11,8 @@
 
 use anyhow::Context;
 use fig3::training::{
-    mean_over, quasi_static_accuracy, test_drive, trace_panel, train_drive, validate_net_protocol,
-    window_raster_panel,
+    loops_table, mean_over, quasi_static_accuracy, test_drive, trace_panel, train_drive,
+    validate_net_protocol, validate_shown, window_raster_panel,
 };
 use ndarray::{Array2, s};
 use serde::{Deserialize, Serialize};
@@ -105,21 +105,7 @@ impl Validate for Supp3Params {
                 "(0, protocol.window_ms]",
             ));
         }
-        if self.n_traces == 0 || self.n_traces > self.network.n {
-            return Err(ParamError::out_of_range(
-                "n_traces",
-                self.n_traces,
-                "[1, network.n]",
-            ));
-        }
-        if self.n_raster > self.network.n {
-            return Err(ParamError::out_of_range(
-                "n_raster",
-                self.n_raster,
-                "<= network.n",
-            ));
-        }
-        Ok(())
+        validate_shown(self.n_traces, self.n_raster, self.network.n)
     }
 }
 
@@ -310,24 +296,7 @@ impl Experiment for Fig3Supp3 {
                 p.n_raster,
                 dt_ms,
             ));
-            rep.table(
-                Table::new(format!("{key}_loops"))
-                    .col(
-                        "loop",
-                        tr.loops
-                            .iter()
-                            .map(|r| (r.index + 1) as f64)
-                            .collect::<Vec<_>>(),
-                    )
-                    .col(
-                        "mean_pearson",
-                        tr.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
-                    )
-                    .col(
-                        "rate_hz",
-                        tr.loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
-                    ),
-            );
+            rep.table(loops_table(&key, &tr.loops, tr.w0_fro));
         }
         for panel in trace_panels.into_iter().chain(raster_panels) {
             fig.push_panel(panel);
