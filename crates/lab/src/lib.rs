@@ -33,5 +33,8 @@ pub use ctx::{Ctx, Stream};
 pub use experiment::Experiment;
 pub use params::{
     ParamError, Profile, Validate, check_nonneg, check_positive, check_prob, check_range,
+    validate_net_protocol,
 };
-pub use report::{Color, Figure, NamedArray, Panel, PanelKind, Report, Series, Span, Style, Table};
+pub use report::{
+    Color, Figure, NamedArray, Panel, PanelKind, Report, Series, Span, Style, Table, loops_table,
+};

@@ -287,6 +287,19 @@ fn one_line(s: &str) -> String {
     out
 }
 
+/// Validates a network and a protocol section and that the protocol's durations fit the network's time grid
+/// (every error names its field, e.g. `network.p`, `protocol.stim_ms`).
+pub fn validate_net_protocol(
+    network: &spikelearn_sim::protocol::NetworkParams,
+    protocol: &spikelearn_sim::protocol::ProtocolParams,
+) -> Result<(), ParamError> {
+    network.validate().map_err(ParamError::from_sim)?;
+    protocol.validate().map_err(ParamError::from_sim)?;
+    let grid = network.grid().map_err(ParamError::from_sim)?;
+    protocol.schedule(&grid).map_err(ParamError::from_sim)?;
+    Ok(())
+}
+
 impl From<spikelearn_sim::SimError> for ParamError {
     fn from(e: spikelearn_sim::SimError) -> Self {
         ParamError::from_sim(e)

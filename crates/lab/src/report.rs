@@ -543,6 +543,24 @@ impl Color {
     }
 }
 
+/// Per-loop training record of `spikelearn_sim::protocol::train_loops` as the table `<key>_loops`: loop
+/// (1-based), mean Pearson during the loop, window rate (Hz), ‖W − W0‖_F and ‖W − W0‖_F / ‖W0‖_F.
+pub fn loops_table(
+    key: &str,
+    loops: &[spikelearn_sim::protocol::LoopRecord],
+    w0_fro: f64,
+) -> Table {
+    let col = |f: &dyn Fn(&spikelearn_sim::protocol::LoopRecord) -> f64| {
+        loops.iter().map(f).collect::<Vec<_>>()
+    };
+    Table::new(format!("{key}_loops"))
+        .col("loop", col(&|r| (r.index + 1) as f64))
+        .col("mean_pearson", col(&|r| r.mean_pearson))
+        .col("rate_hz", col(&|r| r.rate_hz))
+        .col("dw_fro", col(&|r| r.dw_fro))
+        .col("dw_rel", col(&|r| r.dw_fro / w0_fro.max(f64::MIN_POSITIVE)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

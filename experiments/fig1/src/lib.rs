@@ -95,12 +95,8 @@ impl Default for Fig1Params {
 
 impl Validate for Fig1Params {
     fn validate(&self) -> Result<(), ParamError> {
-        self.network.validate().map_err(ParamError::from_sim)?;
-        self.protocol.validate().map_err(ParamError::from_sim)?;
+        spikelearn_lab::validate_net_protocol(&self.network, &self.protocol)?;
         let grid = self.network.grid().map_err(ParamError::from_sim)?;
-        self.protocol
-            .schedule(&grid)
-            .map_err(ParamError::from_sim)?;
         grid.steps("supp2_stim_ms", self.supp2_stim_ms)
             .map_err(ParamError::from_sim)?;
         self.targets
@@ -360,28 +356,7 @@ fn add_metrics(rep: &mut Report, prefix: &str, o: &Outcome) {
     if o.w0_fro > 0.0 {
         rep.metric(&format!("{prefix}_dw_rel_last"), dw_last / o.w0_fro);
     }
-    rep.table(
-        Table::new(format!("{prefix}_loops"))
-            .col(
-                "loop",
-                o.loops
-                    .iter()
-                    .map(|r| (r.index + 1) as f64)
-                    .collect::<Vec<_>>(),
-            )
-            .col(
-                "mean_pearson",
-                o.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
-            )
-            .col(
-                "rate_hz",
-                o.loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
-            )
-            .col(
-                "dw_fro",
-                o.loops.iter().map(|r| r.dw_fro).collect::<Vec<_>>(),
-            ),
-    );
+    rep.table(spikelearn_lab::loops_table(prefix, &o.loops, o.w0_fro));
     rep.table(
         Table::new(format!("{prefix}_tests"))
             .col(

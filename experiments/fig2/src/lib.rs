@@ -91,12 +91,7 @@ impl Default for Fig2Params {
 
 impl Validate for Fig2Params {
     fn validate(&self) -> Result<(), ParamError> {
-        self.network.validate().map_err(ParamError::from_sim)?;
-        self.protocol.validate().map_err(ParamError::from_sim)?;
-        let grid = self.network.grid().map_err(ParamError::from_sim)?;
-        self.protocol
-            .schedule(&grid)
-            .map_err(ParamError::from_sim)?;
+        spikelearn_lab::validate_net_protocol(&self.network, &self.protocol)?;
         self.targets
             .validate()
             .map_err(|e| ParamError::invalid("targets", e))?;

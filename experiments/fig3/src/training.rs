@@ -7,7 +7,8 @@
 use anyhow::Context;
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, RngCore};
-use spikelearn_lab::{Color, Ctx, Panel, ParamError, Series, Stream, Table};
+use spikelearn_lab::{Color, Ctx, Panel, ParamError, Series, Stream};
+pub use spikelearn_lab::{loops_table, validate_net_protocol};
 use spikelearn_meanfield::{Phi1, phi1, quasistatic, stats::pearson};
 use spikelearn_sim::protocol::{
     LoopRecord, NetworkParams, ProtocolParams, Schedule, TrialStats, mean, test_trial, train_loops,
@@ -20,18 +21,6 @@ use spikelearn_sim::{
 /// [`ParamError::from_sim`].
 pub fn sim_err(e: SimError) -> ParamError {
     ParamError::from_sim(e)
-}
-
-/// Validates the network and protocol sections and that the protocol fits the time grid.
-pub fn validate_net_protocol(
-    network: &NetworkParams,
-    protocol: &ProtocolParams,
-) -> Result<(), ParamError> {
-    network.validate().map_err(sim_err)?;
-    protocol.validate().map_err(sim_err)?;
-    let grid = network.grid().map_err(sim_err)?;
-    protocol.schedule(&grid).map_err(sim_err)?;
-    Ok(())
 }
 
 /// A trained network and its training history.
@@ -334,34 +323,6 @@ pub fn window_raster_panel(
 /// Mean of TrialStats field over trials.
 pub fn mean_over<F: Fn(&TrialStats) -> f64>(tests: &[TrialStats], f: F) -> f64 {
     mean(&tests.iter().map(f).collect::<Vec<_>>())
-}
-
-/// Per-loop training record as a table `<key>_loops`: loop (1-based), mean Pearson during the loop, window
-/// rate (Hz) and ‖W − W0‖_F / ‖W0‖_F.
-pub fn loops_table(key: &str, loops: &[LoopRecord], w0_fro: f64) -> Table {
-    Table::new(format!("{key}_loops"))
-        .col(
-            "loop",
-            loops
-                .iter()
-                .map(|r| (r.index + 1) as f64)
-                .collect::<Vec<_>>(),
-        )
-        .col(
-            "mean_pearson",
-            loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
-        )
-        .col(
-            "rate_hz",
-            loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
-        )
-        .col(
-            "dw_rel",
-            loops
-                .iter()
-                .map(|r| r.dw_fro / w0_fro.max(f64::MIN_POSITIVE))
-                .collect::<Vec<_>>(),
-        )
 }
 
 /// Checks the plotting counts: 1 ≤ `n_traces` ≤ N and `n_raster` ≤ N (errors name the field).

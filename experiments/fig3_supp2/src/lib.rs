@@ -149,12 +149,8 @@ impl Default for Fig3Supp2Params {
 
 impl Validate for Fig3Supp2Params {
     fn validate(&self) -> Result<(), ParamError> {
-        self.network.validate().map_err(ParamError::from_sim)?;
-        self.protocol.validate().map_err(ParamError::from_sim)?;
+        spikelearn_lab::validate_net_protocol(&self.network, &self.protocol)?;
         let grid = self.network.grid().map_err(ParamError::from_sim)?;
-        self.protocol
-            .schedule(&grid)
-            .map_err(ParamError::from_sim)?;
         self.targets
             .validate()
             .map_err(|e| ParamError::invalid("targets", e))?;
@@ -453,28 +449,7 @@ fn add_metrics(rep: &mut Report, o: &Outcome) -> f64 {
     if let Some(last) = o.loops.last() {
         rep.metric(&format!("{k}_loop_pearson_last"), last.mean_pearson);
         rep.metric(&format!("{k}_dw_rel_last"), last.dw_fro / o.w0_fro);
-        rep.table(
-            Table::new(format!("{k}_loops"))
-                .col(
-                    "loop",
-                    o.loops
-                        .iter()
-                        .map(|r| (r.index + 1) as f64)
-                        .collect::<Vec<_>>(),
-                )
-                .col(
-                    "mean_pearson",
-                    o.loops.iter().map(|r| r.mean_pearson).collect::<Vec<_>>(),
-                )
-                .col(
-                    "rate_hz",
-                    o.loops.iter().map(|r| r.rate_hz).collect::<Vec<_>>(),
-                )
-                .col(
-                    "dw_fro",
-                    o.loops.iter().map(|r| r.dw_fro).collect::<Vec<_>>(),
-                ),
-        );
+        rep.table(spikelearn_lab::loops_table(k, &o.loops, o.w0_fro));
     }
     rep.metric(&format!("{k}_spont_rate_hz"), o.spont.rate_hz);
     if o.spont.cv_isi.is_finite() {
