@@ -137,28 +137,21 @@ pub fn effective_params<E: Experiment>(args: &Args) -> anyhow::Result<E::Params>
     Ok(params)
 }
 
-/// Runs `f` with `n` rayon threads: builds the global pool when it is not built yet, else (e.g. a second
-/// run in one test process) a dedicated pool; `None` keeps rayon's default.
+/// Runs `f` on a worker of a dedicated rayon pool with `n` threads (`None`: rayon's default count).
+///
+/// Running the whole experiment inside the pool (not on the main thread) matters for speed: the
+/// simulation loop calls into rayon at every learning step and, for large populations, at every neuron
+/// step; from a worker thread those calls split work directly, from outside the pool every call would be
+/// injected into it and the main thread would block on a latch each time. Results do not depend on it.
 fn with_threads<R: Send>(n: Option<usize>, f: impl FnOnce() -> R + Send) -> anyhow::Result<R> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
     match n {
-        None => Ok(f()),
         Some(0) => bail!("--threads must be at least 1"),
-        Some(n) => {
-            let global_ok = rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build_global()
-                .is_ok();
-            if global_ok || rayon::current_num_threads() == n {
-                Ok(f())
-            } else {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .context("building the rayon thread pool")?;
-                Ok(pool.install(f))
-            }
-        }
+        Some(n) => builder = builder.num_threads(n),
+        None => {}
     }
+    let pool = builder.build().context("building the rayon thread pool")?;
+    Ok(pool.install(f))
 }
 
 fn git(root: &Path, args: &[&str]) -> Option<String> {
