@@ -15,7 +15,9 @@
 //! synaptic filter, drive u = W r and recorders), the mean Pearson correlation of the last loop and of the
 //! test trials, and a parseable `summary` line. On a shared machine the wall time depends on the other
 //! processes; the CPU-time view (simulation thread outside the learning steps; the rest of the process CPU
-//! time is learning) gives an estimate for idle cores: sim_cpu + learn_cpu / threads.
+//! time is learning) gives an estimate for idle cores: sim_cpu + learn_cpu / threads. The neuron step and
+//! W r run on the pool too (parallel chunks), so the other workers' share of the simulation is counted
+//! with learning there: the wall-time split is the one to quote.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
