@@ -48,6 +48,7 @@ use training::{
 /// | families\[1\] `chaotic` | rate network g = 5, τ = 40 ms, rows mean-subtracted | f_i | – | §4.3, §12.6 |
 /// | families\[2\] `ou` | τ_c = 200 ms, s = 0.3 (code convention) | f_i | – | §4.4, §12.4 |
 /// | fractions | 0, 0.1, 0.2, 0.4, 0.6, 0.8, 1 | q | – | panel c; x-grid not published (§12.13) |
+/// | fraction_draws | 3 | – | – | this project (panel c points averaged over draws of the repeated set; 1 in quick) |
 /// | lesion_fractions | 0.05, 0.1, 0.4 | – | – | panel d text |
 /// | lesion_draws | 3 | – | – | this project (average over random lesion sets) |
 /// | rate_bin_ms | 50 | – | ms | panel b caption |
@@ -64,6 +65,10 @@ pub struct Fig3Params {
     pub families: Vec<Family>,
     /// Panel c: fractions q of neurons with independent targets (the rest share one pattern).
     pub fractions: Vec<f64>,
+    /// Panel c: number of random draws of the repeated set and pattern averaged per q (one training each; q
+    /// with no repeated neuron is trained once). One training per q is not enough at N = 500: the curve's
+    /// saturation point moved with the draw (seed 2 with one draw).
+    pub fraction_draws: usize,
     /// Panel d: fractions of neurons whose outgoing synapses are removed.
     pub lesion_fractions: Vec<f64>,
     /// Panel d: number of random lesion sets averaged (each set nests the smaller fractions in the larger).
@@ -97,6 +102,7 @@ impl Default for Fig3Params {
                 },
             ],
             fractions: vec![0.0, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0],
+            fraction_draws: 3,
             lesion_fractions: vec![0.05, 0.1, 0.4],
             lesion_draws: 3,
             rate_bin_ms: 50.0,
@@ -149,6 +155,12 @@ impl Validate for Fig3Params {
             return Err(ParamError::invalid(
                 "lesion_fractions",
                 "must be strictly increasing (the lesion sets are nested)",
+            ));
+        }
+        if self.fraction_draws == 0 && !self.fractions.is_empty() {
+            return Err(ParamError::invalid(
+                "fraction_draws",
+                "at least 1 when fractions are given",
             ));
         }
         if self.lesion_draws == 0 && !self.lesion_fractions.is_empty() {
@@ -320,54 +332,67 @@ fn frac_key(q: f64) -> String {
     s.replace('.', "p")
 }
 
-/// Panel c: one training per q (q = 1 reuses the periodic family). Returns rows (q, all, random, repeated).
-fn panel_c(s: &Setup<'_>, periodic: &FamilyResult) -> anyhow::Result<Vec<[f64; 4]>> {
+/// Panel c: per q, `fraction_draws` trainings on independent draws of which neurons share the repeated
+/// pattern (q = 1, no repeated neuron, reuses the periodic family's test). Returns rows (q, all, random,
+/// repeated, spread of `all` over draws), each Pearson averaged over the draws.
+fn panel_c(s: &Setup<'_>, periodic: &FamilyResult) -> anyhow::Result<Vec<[f64; 5]>> {
     let p = s.p;
     let n = p.network.n;
     let mut rows = Vec::new();
     for (idx, &q) in p.fractions.iter().enumerate() {
-        let rep = spikelearn_targets::repeated_fraction(
-            periodic.targets.view(),
-            q,
-            &mut s.ctx.rng(Stream::Other(1), idx as u64),
-        )?;
-        let tests = if rep.repeated.is_empty() {
-            periodic.tests.clone()
-        } else {
-            let input = s.input();
-            let mut tr = train_drive(
-                &p.network,
-                &p.protocol,
-                &s.sched,
-                &input,
-                rep.targets.view(),
-                s.ctx,
-                &format!("panel c q = {q}: training"),
+        let mut draws: Vec<[f64; 3]> = Vec::new();
+        for d in 0..p.fraction_draws {
+            // draw 0 keeps the stream index of the single-draw runs
+            let stream = (d * 1000 + idx) as u64;
+            let rep = spikelearn_targets::repeated_fraction(
+                periodic.targets.view(),
+                q,
+                &mut s.ctx.rng(Stream::Other(1), stream),
             )?;
-            test_drive(
-                &mut tr.net,
-                &s.sched,
-                &input,
-                rep.targets.view(),
-                p.protocol.test_trials,
-                s.ctx,
-                "panel c",
-            )?
-        };
-        let all: Vec<usize> = (0..n).collect();
-        let nan_if_empty = |v: &[usize]| {
-            if v.is_empty() {
-                f64::NAN
+            let tests = if rep.repeated.is_empty() {
+                periodic.tests.clone()
             } else {
-                pearson_over(&tests, v)
+                let input = s.input();
+                let mut tr = train_drive(
+                    &p.network,
+                    &p.protocol,
+                    &s.sched,
+                    &input,
+                    rep.targets.view(),
+                    s.ctx,
+                    &format!("panel c q = {q}, draw {}: training", d + 1),
+                )?;
+                test_drive(
+                    &mut tr.net,
+                    &s.sched,
+                    &input,
+                    rep.targets.view(),
+                    p.protocol.test_trials,
+                    s.ctx,
+                    "panel c",
+                )?
+            };
+            let all: Vec<usize> = (0..n).collect();
+            let nan_if_empty = |v: &[usize]| {
+                if v.is_empty() {
+                    f64::NAN
+                } else {
+                    pearson_over(&tests, v)
+                }
+            };
+            draws.push([
+                pearson_over(&tests, &all),
+                nan_if_empty(&rep.random),
+                nan_if_empty(&rep.repeated),
+            ]);
+            if rep.repeated.is_empty() {
+                break; // nothing random about this q: one evaluation
             }
-        };
-        rows.push([
-            q,
-            pearson_over(&tests, &all),
-            nan_if_empty(&rep.random),
-            nan_if_empty(&rep.repeated),
-        ]);
+        }
+        let avg = |c: usize| draws.iter().map(|r| r[c]).sum::<f64>() / draws.len() as f64;
+        let spread = draws.iter().map(|r| r[0]).fold(f64::NEG_INFINITY, f64::max)
+            - draws.iter().map(|r| r[0]).fold(f64::INFINITY, f64::min);
+        rows.push([q, avg(0), avg(1), avg(2), spread]);
     }
     Ok(rows)
 }
@@ -568,6 +593,7 @@ impl Experiment for Fig3 {
             p.network.n = 200;
             p.protocol.loops = 10;
             p.fractions = vec![0.0, 0.1, 0.5, 1.0];
+            p.fraction_draws = 1;
             p.lesion_draws = 1;
         }
         p
@@ -743,8 +769,18 @@ impl Experiment for Fig3 {
                 .col(
                     "pearson_repeated",
                     rows_c.iter().map(|r| r[3]).collect::<Vec<_>>(),
+                )
+                .col(
+                    "pearson_all_draw_spread",
+                    rows_c.iter().map(|r| r[4]).collect::<Vec<_>>(),
                 ),
         );
+        // how much one draw moves a point of the curve (max over q of max − min over draws)
+        rep.metric(
+            "frac_draw_spread",
+            rows_c.iter().map(|r| r[4]).fold(0.0, f64::max),
+        );
+        rep.metric("frac_draws", p.fraction_draws as f64);
 
         // panel d
         let rows_d = panel_d(&s, &fams[0])?;

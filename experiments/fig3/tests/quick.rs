@@ -38,3 +38,21 @@ fn thread_count_does_not_change_metrics() {
     };
     assert_eq!(run(1), run(2));
 }
+
+/// Bad panel-c / panel-d draw counts are rejected by name before anything runs.
+#[test]
+fn zero_draws_are_rejected_by_name() {
+    use spikelearn_lab::Validate;
+    let mut p = fig3::Fig3Params {
+        fraction_draws: 0,
+        ..Default::default()
+    };
+    let e = p.validate().unwrap_err().to_string();
+    assert!(e.contains("fraction_draws"), "{e}");
+    p.fraction_draws = 1;
+    p.lesion_draws = 0;
+    let e = p.validate().unwrap_err().to_string();
+    assert!(e.contains("lesion_draws"), "{e}");
+    p.lesion_draws = 1;
+    assert!(p.validate().is_ok());
+}
