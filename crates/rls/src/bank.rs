@@ -2,8 +2,10 @@
 
 use crate::RlsError;
 use crate::kernels::{
-    Elem, deferred_product_s, dense_update, dot, downdate_s, materialise_product_s, packed_len,
+    Elem, VecTask, deferred_product_v, dense_update, dot_v, downdate_s, materialise_product_v,
+    packed_len, with_isa,
 };
+use crate::simd::F8;
 use spikelearn_meanfield::Transfer;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -519,7 +521,7 @@ impl Parts<'_> {
 /// One packed row: the fused pass (materialising the pending downdates, or the read-only Woodbury-form
 /// product), then the new pending term (q, c) stored in its slot. Returns c.
 #[inline(always)]
-fn packed_row<S: Elem>(
+fn packed_row<S: Elem, V: F8>(
     lp: &mut [S],
     lq: &mut [f64],
     lc: &mut [f64],
@@ -530,18 +532,21 @@ fn packed_row<S: Elem>(
 ) -> f64 {
     let k = x.len();
     let slot = if materialise {
-        materialise_product_s(lp, &lc[..np], &lq[..np * k], x, y);
+        materialise_product_v::<S, V>(lp, &lc[..np], &lq[..np * k], x, y);
         0
     } else {
-        deferred_product_s(lp, &lc[..np], &lq[..np * k], x, y);
+        deferred_product_v::<S, V>(lp, &lc[..np], &lq[..np * k], x, y);
         np
     };
-    let gain = 1.0 / (1.0 + dot(x, y));
+    let gain = 1.0 / (1.0 + dot_v::<V>(x, y));
     lq[slot * k..(slot + 1) * k].copy_from_slice(y);
     lc[slot] = gain;
     gain
 }
 
+/// Process one chunk of rows with the thread's scratch buffers; the row loop runs inside one
+/// instruction-set dispatch ([`with_isa`]), so gathers, dot products and weight updates are compiled for
+/// the same vector width as the P pass (the arithmetic and its order do not depend on it).
 fn process_chunk(
     ch: &Chunk,
     p: &mut [f64],
@@ -557,6 +562,47 @@ fn process_chunk(
             s.resize(2 * ctx.max_k, 0.0);
         }
         let (xbuf, ybuf) = s.split_at_mut(ctx.max_k);
+        with_isa(ChunkTask {
+            ch,
+            p,
+            p32,
+            w,
+            q,
+            c,
+            ctx,
+            xbuf,
+            ybuf,
+        });
+    });
+}
+
+/// The rows of one chunk and everything their update touches (see [`process_chunk`]).
+struct ChunkTask<'a, 'b> {
+    ch: &'a Chunk,
+    p: &'a mut [f64],
+    p32: &'a mut [f32],
+    w: &'a mut [f64],
+    q: &'a mut [f64],
+    c: &'a mut [f64],
+    ctx: &'a StepCtx<'b>,
+    xbuf: &'a mut [f64],
+    ybuf: &'a mut [f64],
+}
+
+impl VecTask for ChunkTask<'_, '_> {
+    #[inline(always)]
+    fn run<V: F8>(self) {
+        let ChunkTask {
+            ch,
+            p,
+            p32,
+            w,
+            q,
+            c,
+            ctx,
+            xbuf,
+            ybuf,
+        } = self;
         let m = ctx.defer;
         for i in ch.rows.0..ch.rows.1 {
             let (a, b) = (ctx.ptr[i], ctx.ptr[i + 1]);
@@ -570,7 +616,7 @@ fn process_chunk(
             for (xv, &j) in x.iter_mut().zip(&ctx.idx[a..b]) {
                 *xv = ctx.r[j];
             }
-            let wx = dot(lw, x);
+            let wx = dot_v::<V>(lw, x);
             // error and input scaling
             let (err, ok) = match ctx.objective {
                 Objective::Drive => (ctx.target[i] - wx, true),
@@ -589,12 +635,12 @@ fn process_chunk(
                 Kernel::Packed => {
                     let lq = &mut q[m * (a - ch.q.0)..m * (b - ch.q.0)];
                     let lc = &mut c[m * li..m * (li + 1)];
-                    packed_row(&mut p[prange], lq, lc, np, mat, x, y)
+                    packed_row::<f64, V>(&mut p[prange], lq, lc, np, mat, x, y)
                 }
                 Kernel::PackedF32 => {
                     let lq = &mut q[m * (a - ch.q.0)..m * (b - ch.q.0)];
                     let lc = &mut c[m * li..m * (li + 1)];
-                    packed_row(&mut p32[prange], lq, lc, np, mat, x, y)
+                    packed_row::<f32, V>(&mut p32[prange], lq, lc, np, mat, x, y)
                 }
             };
             if !(ok && err.is_finite() && gain.is_finite()) {
@@ -606,5 +652,68 @@ fn process_chunk(
                 *wv += s * yv;
             }
         }
-    });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kernel, Objective, RlsBank};
+    use crate::kernels::FORCE_PORTABLE;
+    use spikelearn_meanfield::Phi2;
+    use std::sync::atomic::Ordering;
+
+    /// A whole bank step (gather, w·x, the packed pass, the gain, the weight update) gives the same bits
+    /// with the portable instantiation as with the CPU's best instruction set: drive and rate objectives,
+    /// f64 and f32 storage, deferral m = 1 and 3, uneven row lengths including an empty row.
+    #[test]
+    fn bank_step_is_the_same_on_every_instruction_set() {
+        let n = 23;
+        let mut ptr = vec![0usize];
+        let mut idx = Vec::new();
+        for i in 0..n {
+            let k = if i == 5 { 0 } else { 1 + (i * 7) % 19 };
+            idx.extend((0..k).map(|j| (i + 3 * j + 1) % n));
+            ptr.push(idx.len());
+        }
+        let phi = Phi2::PAPER;
+        let ext: Vec<f64> = (0..n).map(|i| 0.2 + 0.01 * i as f64).collect();
+        for kernel in [Kernel::Packed, Kernel::PackedF32] {
+            for defer in [1usize, 3] {
+                for rate in [false, true] {
+                    let run = |portable: bool| {
+                        FORCE_PORTABLE.store(portable, Ordering::Relaxed);
+                        let mut bank = RlsBank::new(&ptr, 0.7, kernel).expect("bank");
+                        bank.set_defer(defer);
+                        let mut w: Vec<f64> =
+                            (0..idx.len()).map(|j| 0.01 * (j % 5) as f64).collect();
+                        for t in 0..7 {
+                            let r: Vec<f64> = (0..n)
+                                .map(|i| (0.3 * (i * (t + 2)) as f64).sin().abs())
+                                .collect();
+                            let f: Vec<f64> =
+                                (0..n).map(|i| (0.1 * (i + t) as f64).cos()).collect();
+                            let obj = if rate {
+                                Objective::Rate {
+                                    transfer: &phi,
+                                    ext: &ext,
+                                }
+                            } else {
+                                Objective::Drive
+                            };
+                            bank.step(&idx, &r, &mut w, &f, obj).expect("finite");
+                        }
+                        FORCE_PORTABLE.store(false, Ordering::Relaxed);
+                        let p: Vec<u64> = (0..n)
+                            .flat_map(|i| bank.p_dense(i))
+                            .map(f64::to_bits)
+                            .collect();
+                        (w.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), p)
+                    };
+                    let best = run(false);
+                    let portable = run(true);
+                    assert_eq!(best, portable, "{kernel:?} m = {defer} rate = {rate}");
+                }
+            }
+        }
+    }
 }

@@ -189,7 +189,7 @@ pub fn dense_update(p: &mut [f64], x: &[f64], q: &mut [f64]) -> f64 {
 /// 8-block into the first accumulator, the accumulators added lane-wise and summed by a fixed tree, then
 /// the last < 8 terms in order.
 #[inline(always)]
-fn dot_v<V: F8>(a: &[f64], b: &[f64]) -> f64 {
+pub(crate) fn dot_v<V: F8>(a: &[f64], b: &[f64]) -> f64 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let (mut a0, mut a1) = (V::zero(), V::zero());
@@ -402,7 +402,13 @@ fn row_ro<S: Elem, V: F8>(row: &[S], x: &[f64], xa: f64, y: &mut [f64]) -> f64 {
 
 /// Woodbury-form product: y = P x − Σ_j c_j q_j (q_jᵀ x), j in order (P not written).
 #[inline(always)]
-fn deferred_product_v<S: Elem, V: F8>(p: &[S], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
+pub(crate) fn deferred_product_v<S: Elem, V: F8>(
+    p: &[S],
+    c: &[f64],
+    q: &[f64],
+    x: &[f64],
+    y: &mut [f64],
+) {
     let k = x.len();
     product_v::<S, V>(p, x, y);
     for (j, &cj) in c.iter().enumerate() {
@@ -415,7 +421,7 @@ fn deferred_product_v<S: Elem, V: F8>(p: &[S], c: &[f64], q: &[f64], x: &[f64], 
 /// Materialising pass, dispatched on the number of pending terms (unrolled up to 8; more are first
 /// written in groups of 8 without a product — the per-element order of subtractions stays j = 0, 1, …).
 #[inline(always)]
-fn materialise_product_v<S: Elem, V: F8>(
+pub(crate) fn materialise_product_v<S: Elem, V: F8>(
     p: &mut [S],
     c: &[f64],
     q: &[f64],
@@ -477,12 +483,15 @@ pub fn packed_materialise_product_f32(
     dispatch::materialise_product(p, c, q, x, y)
 }
 
-/// Crate-internal entry points generic over the storage type (the bank calls these).
+/// Entry points generic over the storage type (the tests call these; the bank runs the generic kernels
+/// inside its own dispatch, [`with_isa`]).
+#[cfg(test)]
 pub(crate) fn deferred_product_s<S: Elem>(p: &[S], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
     dispatch::deferred_product(p, c, q, x, y)
 }
 
 /// See [`deferred_product_s`].
+#[cfg(test)]
 pub(crate) fn materialise_product_s<S: Elem>(
     p: &mut [S],
     c: &[f64],
@@ -493,6 +502,25 @@ pub(crate) fn materialise_product_s<S: Elem>(
     dispatch::materialise_product(p, c, q, x, y)
 }
 
+/// Work generic over the 8-lane vector type, run with the best instruction set by [`with_isa`].
+pub(crate) trait VecTask {
+    /// Run with vector type `V`. Implementations mark this `#[inline(always)]` (and everything it calls
+    /// that does vector work), so it is compiled inside the instruction-set-specific entry point.
+    fn run<V: F8>(self);
+}
+
+/// Tests only: when set, [`with_isa`] runs the portable instantiation whatever the CPU (global, so it also
+/// reaches rayon workers; harmless to concurrent tests, since every instantiation gives the same bits).
+#[cfg(test)]
+pub(crate) static FORCE_PORTABLE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Run `task` with the vector type of the instruction set [`isa`] selects (one dispatch per call; the
+/// work inside is instantiated with AVX-512F, AVX2 or portable vectors and gives the same bits on each).
+pub(crate) fn with_isa<T: VecTask>(task: T) {
+    dispatch::task(task)
+}
+
 /// Run-time dispatch: the generic kernels instantiated with AVX-512F / AVX2 vectors inside functions
 /// compiled for those features, entered only when the CPU has them. Only the vector width changes, never
 /// the order of operations, so every path gives identical bits.
@@ -501,8 +529,17 @@ mod dispatch {
 
     #[cfg(target_arch = "x86_64")]
     mod x86 {
-        use super::super::{Elem, deferred_product_v, materialise_product_v};
+        use super::super::{Elem, VecTask, deferred_product_v, materialise_product_v};
         use crate::simd::{Avx2, Avx512};
+
+        #[target_feature(enable = "avx512f")]
+        pub fn task_avx512<T: VecTask>(t: T) {
+            t.run::<Avx512>()
+        }
+        #[target_feature(enable = "avx2")]
+        pub fn task_avx2<T: VecTask>(t: T) {
+            t.run::<Avx2>()
+        }
 
         #[target_feature(enable = "avx512f")]
         pub fn deferred_avx512<S: Elem>(p: &[S], c: &[f64], q: &[f64], x: &[f64], y: &mut [f64]) {
@@ -531,6 +568,21 @@ mod dispatch {
             y: &mut [f64],
         ) {
             materialise_product_v::<S, Avx2>(p, c, q, x, y)
+        }
+    }
+
+    pub fn task<T: super::VecTask>(t: T) {
+        #[cfg(test)]
+        if super::FORCE_PORTABLE.load(std::sync::atomic::Ordering::Relaxed) {
+            return t.run::<Portable>();
+        }
+        match Isa::detect() {
+            // SAFETY: detect() returns Avx512/Avx2 only after run-time detection of the feature.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { x86::task_avx512(t) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { x86::task_avx2(t) },
+            Isa::Portable => t.run::<Portable>(),
         }
     }
 
