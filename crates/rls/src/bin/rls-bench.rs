@@ -29,9 +29,14 @@
 //!      `prod`, packed f32 for `prod_f32`), and own_ratio = (store bytes / B) / t (equal to the bound ratio
 //!      for `prod`, half of it for `prod_f32`).
 //!
+//! 3. Because the host's bandwidth drifts over minutes, the triad is also re-measured around every case (best of
+//!    3 runs before and 3 after, with the largest thread count): `B_local` / `bw_local_gbs`, and
+//!    `ratio_local` / `bound_ratio_local` = (packed-P bytes / B_local) / t, the same ratio against the bandwidth of
+//!    the case's own minute (`bound_ratio_local_best` with the best sample).
+//!
 //! One line per case is printed for scripts:
 //! `summary N=1000 K=300 threads=2 kernel=prod ms=.. updates_per_s=.. bound_ratio=.. defer=.. ...
-//! p_bytes=.. own_ratio=..`.
+//! p_bytes=.. own_ratio=.. bw_local_gbs=.. bound_ratio_local=.. bound_ratio_local_best=..`.
 
 use rayon::prelude::*;
 use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank, kernels};
@@ -182,56 +187,93 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Bandwidths (GB/s, 1e9 bytes) measured with `threads` threads: (triad best, triad median, read best,
-/// read+write best).
-fn bandwidth(threads: usize, mib: usize) -> (f64, f64, f64, f64) {
-    let n = mib * 1024 * 1024 / 8;
-    let chunk = 1 << 15;
-    pool(threads).install(|| {
-        let mut a = vec![0.0f64; n];
-        let mut b = vec![0.0f64; n];
-        let mut c = vec![0.0f64; n];
-        // first touch in parallel, same chunking as the kernels below
-        a.par_chunks_mut(chunk)
-            .for_each(|s| s.iter_mut().for_each(|v| *v = 1.0));
-        b.par_chunks_mut(chunk)
-            .for_each(|s| s.iter_mut().for_each(|v| *v = 2.0));
-        c.par_chunks_mut(chunk)
-            .for_each(|s| s.iter_mut().for_each(|v| *v = 0.5));
-        let mut triad = Vec::new();
-        let mut read = Vec::new();
-        let mut rw = Vec::new();
+/// The three STREAM arrays (`mib` MiB each, first touched in parallel) and a pool of `threads` threads.
+struct Triad {
+    a: Vec<f64>,
+    b: Vec<f64>,
+    c: Vec<f64>,
+    pool: rayon::ThreadPool,
+}
+
+/// Parallel chunk length of the bandwidth kernels.
+const BW_CHUNK: usize = 1 << 15;
+
+impl Triad {
+    fn new(threads: usize, mib: usize) -> Self {
+        let n = mib * 1024 * 1024 / 8;
+        let pool = pool(threads);
+        let (a, b, c) = pool.install(|| {
+            let fill = |v: f64| {
+                let mut x = vec![0.0f64; n];
+                x.par_chunks_mut(BW_CHUNK)
+                    .for_each(|s| s.iter_mut().for_each(|e| *e = v));
+                x
+            };
+            (fill(1.0), fill(2.0), fill(0.5))
+        });
+        Triad { a, b, c, pool }
+    }
+
+    /// One triad a = b + s·c; GB/s counted as STREAM does (24 bytes per element).
+    fn once(&mut self) -> f64 {
         let s = black_box(0.999_999);
-        for _ in 0..8 {
-            let t = Instant::now();
-            a.par_chunks_mut(chunk)
-                .zip(b.par_chunks(chunk))
-                .zip(c.par_chunks(chunk))
+        let (a, b, c) = (&mut self.a, &self.b, &self.c);
+        let t = Instant::now();
+        self.pool.install(|| {
+            a.par_chunks_mut(BW_CHUNK)
+                .zip(b.par_chunks(BW_CHUNK))
+                .zip(c.par_chunks(BW_CHUNK))
                 .for_each(|((a, b), c)| {
                     for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
                         *a = b + s * c;
                     }
-                });
-            triad.push(24.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
-            black_box(&a);
-            let t = Instant::now();
-            let sum: f64 = a.par_chunks(chunk).map(|a| kernels::dot(a, a)).sum();
-            read.push(8.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
-            black_box(sum);
-            let t = Instant::now();
-            b.par_chunks_mut(chunk)
-                .for_each(|b| b.iter_mut().for_each(|v| *v *= s));
-            rw.push(16.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
-            black_box(&b);
-        }
-        let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
-        (
-            best(&triad),
-            median(&mut triad.clone()),
-            best(&read),
-            best(&rw),
-        )
-    })
+                })
+        });
+        let gbs = 24.0 * a.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
+        black_box(&a);
+        gbs
+    }
+
+    /// Best triad GB/s over `reps` runs.
+    fn best(&mut self, reps: usize) -> f64 {
+        (0..reps).map(|_| self.once()).fold(0.0, f64::max)
+    }
+}
+
+/// Bandwidths (GB/s, 1e9 bytes) measured with `threads` threads: (triad best, triad median, read best,
+/// read+write best).
+fn bandwidth(threads: usize, mib: usize) -> (f64, f64, f64, f64) {
+    let mut tr = Triad::new(threads, mib);
+    let n = tr.a.len();
+    let s = black_box(0.999_999);
+    let mut triad = Vec::new();
+    let mut read = Vec::new();
+    let mut rw = Vec::new();
+    for _ in 0..8 {
+        triad.push(tr.once());
+        let a = &tr.a;
+        let t = Instant::now();
+        let sum: f64 = tr
+            .pool
+            .install(|| a.par_chunks(BW_CHUNK).map(|a| kernels::dot(a, a)).sum());
+        read.push(8.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
+        black_box(sum);
+        let b = &mut tr.b;
+        let t = Instant::now();
+        tr.pool.install(|| {
+            b.par_chunks_mut(BW_CHUNK)
+                .for_each(|b| b.iter_mut().for_each(|v| *v *= s))
+        });
+        rw.push(16.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
+        black_box(&b);
+    }
+    let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    (
+        best(&triad),
+        median(&mut triad.clone()),
+        best(&read),
+        best(&rw),
+    )
 }
 
 /// splitmix64: a tiny deterministic generator for bench inputs.
@@ -352,12 +394,17 @@ fn main() {
         bw = bw.max(tb);
     }
     println!("bound uses B = {bw:.2} GB/s (best triad over thread counts)");
+    // Re-measured around every case (3 triads before and 3 after, best of the 6, with the largest thread
+    // count): the host's bandwidth drifts over minutes, and `ratio_local` compares the sweep with the
+    // bandwidth of its own minute.
+    let max_threads = args.threads.iter().copied().max().unwrap_or(1);
+    let mut local = Triad::new(max_threads, args.bw_mib);
     println!(
         "\n## sweeps (ms per sweep: median and best over samples of one deferral cycle; \
          bound ratio = packed-P read time at B / sweep time)"
     );
     println!(
-        "{:>6} {:>4} {:>8} {:>8} {:>8} {:>5} {:>7} {:>9} {:>9} {:>10} {:>14} {:>11} {:>10} {:>9}",
+        "{:>6} {:>4} {:>8} {:>8} {:>8} {:>5} {:>7} {:>9} {:>9} {:>10} {:>14} {:>11} {:>10} {:>9} {:>8} {:>11}",
         "N",
         "K",
         "P_MB",
@@ -371,7 +418,9 @@ fn main() {
         "updates/s/core",
         "bound_ratio",
         "ratio_best",
-        "own_ratio"
+        "own_ratio",
+        "B_local",
+        "ratio_local"
     );
     for &(n, k) in &args.sizes {
         assert!(k < n, "K must be below N");
@@ -411,15 +460,19 @@ fn main() {
         }
         for (kernel, defer) in runs {
             for &th in &args.threads {
+                let bw_before = local.best(3);
                 let (ms, best, p_bytes) =
                     time_case(&case, kernel, defer, th, args.reps, args.min_ms);
+                let bw_local = bw_before.max(local.best(3));
+                let ratio_local = (packed_bytes / (bw_local * 1e9)) / (ms * 1e-3);
+                let ratio_local_best = (packed_bytes / (bw_local * 1e9)) / (best * 1e-3);
                 let ups = case.n as f64 / (ms * 1e-3);
                 let ratio = (packed_bytes / (bw * 1e9)) / (ms * 1e-3);
                 let ratio_best = (packed_bytes / (bw * 1e9)) / (best * 1e-3);
                 let own_ratio = (p_bytes as f64 / (bw * 1e9)) / (ms * 1e-3);
                 let name = kernel_name(kernel);
                 println!(
-                    "{:>6} {:>4} {:>8.1} {:>8.1} {:>8} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3} {:>9.3}",
+                    "{:>6} {:>4} {:>8.1} {:>8.1} {:>8} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3} {:>9.3} {:>8.2} {:>11.3}",
                     n,
                     case.k,
                     packed_bytes / 1e6,
@@ -437,12 +490,15 @@ fn main() {
                     ups / th as f64,
                     ratio,
                     ratio_best,
-                    own_ratio
+                    own_ratio,
+                    bw_local,
+                    ratio_local
                 );
                 println!(
                     "summary N={n} K={} threads={th} kernel={name} ms={ms:.4} updates_per_s={ups:.4e} \
                      bound_ratio={ratio:.4} defer={defer} ms_best={best:.4} bound_ratio_best={ratio_best:.4} \
-                     p_bytes={p_bytes} own_ratio={own_ratio:.4}",
+                     p_bytes={p_bytes} own_ratio={own_ratio:.4} bw_local_gbs={bw_local:.3} \
+                     bound_ratio_local={ratio_local:.4} bound_ratio_local_best={ratio_local_best:.4}",
                     case.k
                 );
             }
