@@ -86,13 +86,12 @@ fn theta_rk4(theta: &mut [f64], x: &[f64], dt: f64, first: usize, spiked: &mut V
 /// exact expression is evaluated. `crosses_matches_the_fmod_test` checks the equivalence.
 #[inline]
 fn crosses(t0: f64, d: f64, c0: f64) -> bool {
-    if !(d > 0.0) {
-        return false;
+    if d > 0.0 {
+        let far = t0.abs() < 1e6 && c0 > -1.0 + 0.5 * d * d + 1e-9;
+        !far && d > (PI - t0.rem_euclid(2.0 * PI)).rem_euclid(2.0 * PI)
+    } else {
+        false
     }
-    if t0.abs() < 1e6 && c0 > -1.0 + 0.5 * d * d + 1e-9 {
-        return false;
-    }
-    d > (PI - t0.rem_euclid(2.0 * PI)).rem_euclid(2.0 * PI)
 }
 
 /// Right-hand side 1 − cos θ + x (1 + cos θ) given c = cos θ.
