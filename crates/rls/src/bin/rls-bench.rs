@@ -63,14 +63,45 @@ fn kernel_name(k: Kernel) -> &'static str {
     }
 }
 
-fn parse_list(s: &str) -> Vec<usize> {
-    s.split(',')
-        .map(|v| {
-            v.trim()
-                .parse()
-                .unwrap_or_else(|_| panic!("not a number: {v}"))
-        })
-        .collect()
+/// Usage text (`--help`); the doc comment at the top of this file explains every column.
+const USAGE: &str = "\
+rls-bench: copy bandwidth, then one RLS sweep per case with its bound ratio (see crates/rls/README.md)
+
+usage: rls-bench [options]
+  --quick              small sizes only (N = 200, 500), fewer samples
+  --sizes 200,500      network sizes N (K = 0.3 N, K = 100 from N = 10000)
+  --k K                plastic inputs per row for every size
+  --threads 1,2        thread counts
+  --defer 1,4          deferral depths m of the production kernels
+  --kernels ref,prod,prod_f32
+                       kernels to time
+  --reps 5             sample groups per case
+  --min-ms 400         time per sample group (ms)
+  --ref-max-gb 6       skip the reference kernel when its dense P exceeds this (GB)
+  --no-ref             skip the reference kernel
+  --bw-mib 512         size of each STREAM triad array (MiB)
+  -h, --help           this text";
+
+/// Print `msg` and the usage to stderr and exit with status 2 (bad command line).
+fn fail(msg: &str) -> ! {
+    eprintln!("rls-bench: error: {msg}\n\n{USAGE}");
+    std::process::exit(2)
+}
+
+/// Parse `v` as the value of option `opt`, or fail naming both.
+fn num<T: std::str::FromStr>(opt: &str, v: &str) -> T {
+    v.trim()
+        .parse()
+        .unwrap_or_else(|_| fail(&format!("{opt}: not a valid number: {v:?}")))
+}
+
+/// A comma-separated list of positive integers for option `opt`.
+fn parse_list(opt: &str, s: &str) -> Vec<usize> {
+    let v: Vec<usize> = s.split(',').map(|v| num(opt, v)).collect();
+    if v.contains(&0) {
+        fail(&format!("{opt}: values must be at least 1, got {s:?}"));
+    }
+    v
 }
 
 fn k_for(n: usize) -> usize {
@@ -101,7 +132,7 @@ fn parse() -> Args {
         let val = |i: usize| {
             argv.get(i + 1)
                 .cloned()
-                .unwrap_or_else(|| panic!("{} needs a value", argv[i]))
+                .unwrap_or_else(|| fail(&format!("{} needs a value", argv[i])))
         };
         match argv[i].as_str() {
             "--quick" => {
@@ -111,35 +142,47 @@ fn parse() -> Args {
                 a.bw_mib = 256;
             }
             "--sizes" => {
-                a.sizes = parse_list(&val(i))
+                a.sizes = parse_list("--sizes", &val(i))
                     .into_iter()
                     .map(|n| (n, k_for(n)))
                     .collect();
                 i += 1;
             }
             "--k" => {
-                let k = parse_list(&val(i))[0];
+                let k = num("--k", &val(i));
+                if k == 0 {
+                    fail("--k: must be at least 1");
+                }
                 a.sizes.iter_mut().for_each(|s| s.1 = k);
                 i += 1;
             }
             "--threads" => {
-                a.threads = parse_list(&val(i));
+                a.threads = parse_list("--threads", &val(i));
                 i += 1;
             }
             "--defer" => {
-                a.defers = parse_list(&val(i));
+                a.defers = parse_list("--defer", &val(i));
                 i += 1;
             }
             "--reps" => {
-                a.reps = val(i).parse().expect("--reps");
+                a.reps = num("--reps", &val(i));
+                if a.reps == 0 {
+                    fail("--reps: must be at least 1");
+                }
                 i += 1;
             }
             "--min-ms" => {
-                a.min_ms = val(i).parse().expect("--min-ms");
+                a.min_ms = num("--min-ms", &val(i));
+                if !(a.min_ms > 0.0 && a.min_ms.is_finite()) {
+                    fail("--min-ms: must be a positive number of milliseconds");
+                }
                 i += 1;
             }
             "--ref-max-gb" => {
-                a.ref_max_gb = val(i).parse().expect("--ref-max-gb");
+                a.ref_max_gb = num("--ref-max-gb", &val(i));
+                if !(a.ref_max_gb >= 0.0) {
+                    fail("--ref-max-gb: must be a size in GB, at least 0");
+                }
                 i += 1;
             }
             "--no-ref" => a.ref_max_gb = 0.0,
@@ -150,20 +193,25 @@ fn parse() -> Args {
                         "ref" => Kernel::Reference,
                         "prod" => Kernel::Packed,
                         "prod_f32" => Kernel::PackedF32,
-                        other => panic!("--kernels ref,prod,prod_f32: unknown {other}"),
+                        other => fail(&format!(
+                            "--kernels: unknown kernel {other:?} (ref, prod, prod_f32)"
+                        )),
                     })
                     .collect();
                 i += 1;
             }
             "--bw-mib" => {
-                a.bw_mib = val(i).parse().expect("--bw-mib");
+                a.bw_mib = num("--bw-mib", &val(i));
+                if a.bw_mib == 0 {
+                    fail("--bw-mib: must be at least 1");
+                }
                 i += 1;
             }
             "-h" | "--help" => {
-                println!("see the doc comment of crates/rls/src/bin/rls-bench.rs");
+                println!("{USAGE}");
                 std::process::exit(0);
             }
-            other => panic!("unknown argument {other}"),
+            other => fail(&format!("unknown argument {other:?}")),
         }
         i += 1;
     }
