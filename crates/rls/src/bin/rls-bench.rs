@@ -180,7 +180,7 @@ fn parse() -> Args {
             }
             "--ref-max-gb" => {
                 a.ref_max_gb = num("--ref-max-gb", &val(i));
-                if !(a.ref_max_gb >= 0.0) {
+                if a.ref_max_gb.is_nan() || a.ref_max_gb < 0.0 {
                     fail("--ref-max-gb: must be a size in GB, at least 0");
                 }
                 i += 1;
