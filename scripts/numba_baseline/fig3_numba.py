@@ -159,10 +159,12 @@ sim_steps_parallel = njit(parallel=True, fastmath=False)(_sim_steps)
 # ----------------------------------------------------------------------------------------------------------
 # RLS step: dense per-neuron P_i (K_i x K_i, f64, back to back in one flat array), parallel over neurons
 # ----------------------------------------------------------------------------------------------------------
-@njit(parallel=True, fastmath=False)
-def rls_step_rows(P, p_off, ptr, idx, w, r, f, xbuf, qbuf):
+def _rls_step(P, p_off, ptr, idx, w, r, f, xbuf, qbuf, cols):
     """e = f_i - w_i.x, q = P x, c = 1/(1 + x.q), P <- P - c q q^T, w <- w + e c q for every neuron i,
-    x = r over row i's plastic inputs. q_a = P[a, :].x (one dot product per row of P)."""
+    x = r over row i's plastic inputs. cols = False: q_a = P[a, :].x (one dot product per row of P, the
+    literal form); cols = True: q = sum_b x_b P[b, :] (= P x for symmetric P), an axpy over a contiguous
+    row that LLVM vectorises without reassociating any sum. `cols` is a compile-time constant of each
+    specialisation below."""
     n = ptr.shape[0] - 1
     for i in prange(n):
         a = ptr[i]
@@ -178,11 +180,19 @@ def rls_step_rows(P, p_off, ptr, idx, w, r, f, xbuf, qbuf):
             x[t] = r[idx[a + t]]
             wx += wi[t] * x[t]
         e = f[i] - wx
-        for s in range(k):
-            acc = 0.0
+        if cols:
             for t in range(k):
-                acc += Pi[s, t] * x[t]
-            q[s] = acc
+                q[t] = 0.0
+            for s in range(k):
+                xs = x[s]
+                for t in range(k):
+                    q[t] += Pi[s, t] * xs
+        else:
+            for s in range(k):
+                acc = 0.0
+                for t in range(k):
+                    acc += Pi[s, t] * x[t]
+                q[s] = acc
         xq = 0.0
         for t in range(k):
             xq += x[t] * q[t]
@@ -196,41 +206,19 @@ def rls_step_rows(P, p_off, ptr, idx, w, r, f, xbuf, qbuf):
             wi[t] += ec * q[t]
 
 
-@njit(parallel=True, fastmath=False)
+_rls_step_jit = njit(parallel=True, fastmath=False)(_rls_step)
+
+
+@njit
+def rls_step_rows(P, p_off, ptr, idx, w, r, f, xbuf, qbuf):
+    """The RLS step with q formed by one dot product per row of P (the literal form)."""
+    _rls_step_jit(P, p_off, ptr, idx, w, r, f, xbuf, qbuf, False)
+
+
+@njit
 def rls_step_cols(P, p_off, ptr, idx, w, r, f, xbuf, qbuf):
-    """As rls_step_rows, but q = sum_b x_b P[b, :] (= P x for symmetric P): the inner loop is an axpy
-    over a contiguous row, which LLVM vectorises without reassociating any sum."""
-    n = ptr.shape[0] - 1
-    for i in prange(n):
-        a = ptr[i]
-        k = ptr[i + 1] - a
-        if k == 0:
-            continue
-        Pi = P[p_off[i]:p_off[i] + k * k].reshape((k, k))
-        x = xbuf[a:a + k]
-        q = qbuf[a:a + k]
-        wi = w[a:a + k]
-        wx = 0.0
-        for t in range(k):
-            x[t] = r[idx[a + t]]
-            wx += wi[t] * x[t]
-            q[t] = 0.0
-        e = f[i] - wx
-        for s in range(k):
-            xs = x[s]
-            for t in range(k):
-                q[t] += Pi[s, t] * xs
-        xq = 0.0
-        for t in range(k):
-            xq += x[t] * q[t]
-        c = 1.0 / (1.0 + xq)
-        for s in range(k):
-            cq = c * q[s]
-            for t in range(k):
-                Pi[s, t] -= cq * q[t]
-        ec = e * c
-        for t in range(k):
-            wi[t] += ec * q[t]
+    """The RLS step with q = sum_b x_b P[b, :] (uses P = P^T)."""
+    _rls_step_jit(P, p_off, ptr, idx, w, r, f, xbuf, qbuf, True)
 
 
 # ----------------------------------------------------------------------------------------------------------
