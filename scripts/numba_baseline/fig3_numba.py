@@ -303,6 +303,20 @@ def pearson_rows(resp, tgt):
     return float(p.mean())
 
 
+def sim_args(st, rec):
+    """The state and constant arguments of `_sim_steps` around its (nsteps, ..., stim_on, ..., rec_from) slots."""
+    head = (st.theta, st.r, st.u, st.ext)
+    tail = (st.dt, st.decay, st.inv_tau_s, st.ptr, st.idx, st.val, st.col_ptr, st.col_row, st.col_pos,
+            st.spiked, st.state, rec)
+    return head, tail
+
+
+def free_run_and_stimulus(st, sim_steps, args, rest):
+    """The pre-window phases of a loop or test trial: free run, then stimulus (nothing recorded)."""
+    sim_steps(st.pre, *args, False, *rest, -1)
+    sim_steps(st.stim, *args, True, *rest, -1)
+
+
 def train_loop(st, sim_steps, rls, rec, timer):
     """One training loop = one call of Network::run with the learner (state carried over).
 
@@ -310,11 +324,8 @@ def train_loop(st, sim_steps, rls, rec, timer):
     j >= 2, j % every == 0 (step 5, after u of step j was formed: one-step lag); then u = W r in full at
     the next step (u stale). Returns (learn seconds, learning steps)."""
     st.state[0] = 0  # since_sync starts at 0 in every run; u_stale carries over
-    args = (st.theta, st.r, st.u, st.ext)
-    rest = (st.dt, st.decay, st.inv_tau_s, st.ptr, st.idx, st.val, st.col_ptr, st.col_row, st.col_pos,
-            st.spiked, st.state, rec)
-    sim_steps(st.pre, *args, False, *rest, -1)
-    sim_steps(st.stim, *args, True, *rest, -1)
+    args, rest = sim_args(st, rec)
+    free_run_and_stimulus(st, sim_steps, args, rest)
     learn = 0.0
     calls = 0
     j = 0  # window steps done
@@ -338,11 +349,8 @@ def test_trial(st, sim_steps, rec, rng):
     st.r[:] = 0.0
     st.u[:] = 0.0
     st.state[:] = 0
-    args = (st.theta, st.r, st.u, st.ext)
-    rest = (st.dt, st.decay, st.inv_tau_s, st.ptr, st.idx, st.val, st.col_ptr, st.col_row, st.col_pos,
-            st.spiked, st.state, rec)
-    sim_steps(st.pre, *args, False, *rest, -1)
-    sim_steps(st.stim, *args, True, *rest, -1)
+    args, rest = sim_args(st, rec)
+    free_run_and_stimulus(st, sim_steps, args, rest)
     sim_steps(st.window, *args, False, *rest, 0)
     return pearson_rows(rec, st.targets)
 

@@ -179,9 +179,9 @@ impl SparseRows {
     /// rows are processed four at a time (interleaved, not reassociated).
     fn row_sums(&self, first: usize, x: &[f64], ys: &mut [f64]) {
         let (ptr, idx, val) = (&self.ptr, &self.idx, &self.val);
-        let one = |i: usize| -> f64 {
-            let mut s = -0.0;
-            for c in ptr[i]..ptr[i + 1] {
+        // continue the left fold s over the stored entries `cs`
+        let fold = |mut s: f64, cs: std::ops::Range<usize>| -> f64 {
+            for c in cs {
                 s += val[c] * x[idx[c]];
             }
             s
@@ -190,26 +190,23 @@ impl SparseRows {
         let mut i = first;
         for g in &mut groups {
             let a: [usize; 4] = std::array::from_fn(|r| ptr[i + r]);
-            let len: [usize; 4] = std::array::from_fn(|r| ptr[i + r + 1] - a[r]);
-            let m = len.iter().copied().min().unwrap_or(0);
-            let mut s = [-0.0f64; 4];
+            let m = (0..4).map(|r| ptr[i + r + 1] - a[r]).min().unwrap_or(0);
+            // the first m entries of the four rows side by side, then each row's rest
             let iv: [&[usize]; 4] = std::array::from_fn(|r| &idx[a[r]..a[r] + m]);
             let vv: [&[f64]; 4] = std::array::from_fn(|r| &val[a[r]..a[r] + m]);
+            let mut s = [-0.0f64; 4];
             for t in 0..m {
                 for r in 0..4 {
                     s[r] += vv[r][t] * x[iv[r][t]];
                 }
             }
             for r in 0..4 {
-                for c in a[r] + m..a[r] + len[r] {
-                    s[r] += val[c] * x[idx[c]];
-                }
-                g[r] = s[r];
+                g[r] = fold(s[r], a[r] + m..ptr[i + r + 1]);
             }
             i += 4;
         }
         for (o, v) in groups.into_remainder().iter_mut().enumerate() {
-            *v = one(i + o);
+            *v = fold(-0.0, ptr[i + o]..ptr[i + o + 1]);
         }
     }
     /// y += s · W[:, j] (deliver a spike of neuron j).
@@ -287,8 +284,6 @@ mod tests {
         assert!((var / (16.0 / 60.0) - 1.0).abs() < 0.05);
     }
 
-    /// The parallel matvec (nnz ≥ 16384, 2 threads) gives the same bits as the sequential one (1 thread):
-    /// every row is one sequential sum in both.
     /// The interleaved row sums give exactly the bits of each row's plain left fold (`Iterator::sum`, neutral
     /// −0.0): rows of unequal length (the four-row groups end at different columns), a remainder of 1–3
     /// rows, empty rows, and rows whose every product is −0.0 (the sign of a zero sum is kept).
@@ -329,6 +324,8 @@ mod tests {
         }
     }
 
+    /// The parallel matvec (nnz ≥ 16384, 2 threads) gives the same bits as the sequential one (1 thread):
+    /// every row is one sequential sum in both.
     #[test]
     fn matvec_is_thread_count_invariant() {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
