@@ -13,7 +13,8 @@
 #
 # Builds the Rust binary first (cargo build --release -p spikelearn-bench --bin fig3-timing). Needs
 # python3 with numpy and numba (PYTHON=... selects the interpreter). Prints, per round, the training wall
-# time and its learning/simulation split of both, the ratio numba_train_s / rust_train_s and the load
+# time and its learning/simulation split of both, the host bandwidth fig3-timing measured around its run
+# and its learning bound ratio, the ratio numba_train_s / rust_train_s and the load
 # average before each run; full outputs are kept in a temporary directory (path printed). Only ratios
 # within one run mean anything on a shared machine: other processes slow both, the numba one more (its
 # parfors are statically scheduled and wait for every thread at each step).
@@ -74,6 +75,8 @@ for ((k = 1; k <= R; k++)); do
   printf '  rust         train_s=%8s learn_s=%8s sim_s=%7s last_pearson=%s test_pearson=%s  (load before: %s)\n' \
     "$rt" "$(field "$s_rust" learn_s)" "$(field "$s_rust" sim_s)" "$(field "$s_rust" last_pearson)" \
     "$(field "$s_rust" test_pearson)" "$l_rust"
+  printf '               bandwidth B=%s GB/s around the Rust run, its learning bound ratio %s (see fig3-timing)\n' \
+    "$(field "$s_rust" bw_gbs)" "$(field "$s_rust" learn_bound_ratio)"
   for q in "${FORMS[@]}"; do
     l_numba="$(load)"
     "$PY" "$NUMBA_PY" --threads "$T" --loops "$L" --seed "$SEED" --qform "$q" >"$LOGS/numba_${q}_$k.txt"

@@ -26,11 +26,13 @@
 //! is bounded by tests, including a full Figure 3 training in `spikelearn-bench`.
 //!
 //! Performance (memory-bandwidth bound ratios, the Figure 3 training time) is measured by the `rls-bench`
-//! binary of this crate and `fig3-timing` of `spikelearn-bench`; results are in this crate's README.
+//! binary of this crate and `fig3-timing` of `spikelearn-bench`, both against the bandwidth probe of [`membw`];
+//! results are in this crate's README.
 
 mod bank;
 mod error;
 pub mod kernels;
+pub mod membw;
 mod simd;
 
 pub use bank::{DEFAULT_DEFER, Kernel, Objective, RlsBank};

@@ -18,11 +18,19 @@
 //! time is learning) gives an estimate for idle cores: sim_cpu + learn_cpu / threads. The neuron step and
 //! W r run on the pool too (parallel chunks), so the other workers' share of the simulation is counted
 //! with learning there: the wall-time split is the one to quote.
+//!
+//! Because the host's memory bandwidth moves a lot on a shared machine, the same run measures it
+//! (`spikelearn_rls::membw`: STREAM triad, best of 5 before and 5 after the training, `--bw-mib` MiB per
+//! array; `--bw-mib 0` skips it) and reports the learning's **bound ratio**: the time to read the packed f64
+//! P matrices once per learning step at that bandwidth, steps · Σ_i K_i(K_i+1)/2 · 8 bytes / B, over the
+//! measured learning time (1 = the physical limit of an exact f64 step, as in `rls-bench`), and the
+//! training time that bandwidth allows: simulation + learning at the bound.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use spikelearn_bench::{Fig3Setup, Timed, process_cpu_s, thread_cpu_s};
 use spikelearn_rls::Kernel;
+use spikelearn_rls::membw::{Stream, bound_ratio, packed_f64_bytes};
 use spikelearn_sim::protocol::{mean, pearson_rows};
 use spikelearn_sim::{Input, Variable, WindowRecorder};
 use std::time::Instant;
@@ -58,6 +66,9 @@ struct Args {
     /// Test trials after training (fresh random phases, no learning).
     #[arg(long, default_value_t = 5)]
     tests: u32,
+    /// MiB per array of the bandwidth probe run before and after the training (0: no probe).
+    #[arg(long, default_value_t = 256)]
+    bw_mib: usize,
 }
 
 fn main() {
@@ -72,10 +83,26 @@ fn main() {
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    pool.install(|| run(a.loops as usize, kernel, a.seed, a.tests as usize, threads));
+    pool.install(|| {
+        run(
+            a.loops as usize,
+            kernel,
+            a.seed,
+            a.tests as usize,
+            threads,
+            a.bw_mib,
+        )
+    });
 }
 
-fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
+/// Best triad (GB/s) of `runs` runs on `threads` threads with `mib` MiB arrays (freed on return, so the
+/// training's P keeps its huge pages); `None` when `mib` is 0.
+fn triad(threads: usize, mib: usize, runs: usize) -> Option<f64> {
+    (mib > 0).then(|| Stream::new(threads, mib).best_triad(runs))
+}
+
+fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw_mib: usize) {
+    let bw_before = triad(threads, bw_mib, 5);
     let t_all = Instant::now();
     let setup = Fig3Setup::new(loops, kernel, seed);
     let learner = setup.learner();
@@ -93,6 +120,7 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
         noise: None,
     };
     let nnz = net.w.idx.len();
+    let p_bytes = packed_f64_bytes((0..learner.bank().n_rows()).map(|i| learner.bank().row_len(i)));
     let mut timed = Timed::new(learner);
     let setup = t_all.elapsed().as_secs_f64();
     let n = net_p.n;
@@ -132,6 +160,9 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
         test_p.push(mean(&pearson_rows(win.data.view(), targets.view())));
     }
     let test_s = t.elapsed().as_secs_f64();
+    let bw = bw_before
+        .zip(triad(threads, bw_mib, 5))
+        .map(|(a, b)| a.max(b));
     // no test trials: no test score (NaN), not a misleading 0
     let test_mean = if test_p.is_empty() {
         f64::NAN
@@ -166,6 +197,25 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
             "cpu fig3 sim_cpu_s={sim_cpu:.3} learn_cpu_s={learn_cpu:.3} est_idle_wall_s={est:.3}"
         );
     }
+    let mut bound = String::new();
+    if let Some(bw) = bw {
+        let steps = timed.calls.max(1) as f64;
+        let t_read = p_bytes as f64 / (bw * 1e9);
+        let ratio = bound_ratio(p_bytes, bw, learn_s / steps);
+        let at_bound = sim_s + steps * t_read;
+        println!(
+            "  bandwidth B = {bw:.2} GB/s (triad, best of 5 before and 5 after): one read of packed P ({:.1} MB) \
+             takes {:.3} ms",
+            p_bytes as f64 / 1e6,
+            1e3 * t_read
+        );
+        println!(
+            "    learning bound ratio {ratio:.3}; with learning at the bound the training would take {at_bound:.2} s"
+        );
+        bound = format!(
+            " bw_gbs={bw:.3} p_bytes={p_bytes} learn_bound_ratio={ratio:.4} at_bound_s={at_bound:.3}"
+        );
+    }
     println!("  {tests} test trials                   {test_s:8.2} s");
     println!(
         "  last-loop Pearson {last:.4}, test Pearson {:.4}",
@@ -173,7 +223,7 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize) {
     );
     println!(
         "summary fig3 threads={threads} loops={loops} kernel={kernel:?} train_s={train_s:.3} learn_s={learn_s:.3} \
-         sim_s={sim_s:.3} test_s={test_s:.3} last_pearson={last:.5} test_pearson={:.5}",
+         sim_s={sim_s:.3} test_s={test_s:.3} last_pearson={last:.5} test_pearson={:.5}{bound}",
         test_mean
     );
 }

@@ -38,7 +38,7 @@
 //! `summary N=1000 K=300 threads=2 kernel=prod ms=.. updates_per_s=.. bound_ratio=.. defer=.. ...
 //! p_bytes=.. own_ratio=.. bw_local_gbs=.. bound_ratio_local=.. bound_ratio_local_best=..`.
 
-use rayon::prelude::*;
+use spikelearn_rls::membw::{Stream, median, packed_f64_bytes};
 use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank, kernels};
 use std::hint::black_box;
 use std::time::Instant;
@@ -225,105 +225,6 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("thread pool")
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
-}
-
-/// The three STREAM arrays (`mib` MiB each, first touched in parallel) and a pool of `threads` threads.
-struct Triad {
-    a: Vec<f64>,
-    b: Vec<f64>,
-    c: Vec<f64>,
-    pool: rayon::ThreadPool,
-}
-
-/// Parallel chunk length of the bandwidth kernels.
-const BW_CHUNK: usize = 1 << 15;
-
-impl Triad {
-    fn new(threads: usize, mib: usize) -> Self {
-        let n = mib * 1024 * 1024 / 8;
-        let pool = pool(threads);
-        let (a, b, c) = pool.install(|| {
-            let fill = |v: f64| {
-                let mut x = vec![0.0f64; n];
-                x.par_chunks_mut(BW_CHUNK)
-                    .for_each(|s| s.iter_mut().for_each(|e| *e = v));
-                x
-            };
-            (fill(1.0), fill(2.0), fill(0.5))
-        });
-        Triad { a, b, c, pool }
-    }
-
-    /// One triad a = b + s·c; GB/s counted as STREAM does (24 bytes per element).
-    fn once(&mut self) -> f64 {
-        let s = black_box(0.999_999);
-        let (a, b, c) = (&mut self.a, &self.b, &self.c);
-        let t = Instant::now();
-        self.pool.install(|| {
-            a.par_chunks_mut(BW_CHUNK)
-                .zip(b.par_chunks(BW_CHUNK))
-                .zip(c.par_chunks(BW_CHUNK))
-                .for_each(|((a, b), c)| {
-                    for ((a, b), c) in a.iter_mut().zip(b).zip(c) {
-                        *a = b + s * c;
-                    }
-                })
-        });
-        let gbs = 24.0 * a.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
-        black_box(&a);
-        gbs
-    }
-
-    /// Best triad GB/s over `reps` runs.
-    fn best(&mut self, reps: usize) -> f64 {
-        (0..reps).map(|_| self.once()).fold(0.0, f64::max)
-    }
-}
-
-/// Bandwidths (GB/s, 1e9 bytes) measured with `threads` threads: (triad best, triad median, read best,
-/// read+write best).
-fn bandwidth(threads: usize, mib: usize) -> (f64, f64, f64, f64) {
-    let mut tr = Triad::new(threads, mib);
-    let n = tr.a.len();
-    let s = black_box(0.999_999);
-    let mut triad = Vec::new();
-    let mut read = Vec::new();
-    let mut rw = Vec::new();
-    for _ in 0..8 {
-        triad.push(tr.once());
-        let a = &tr.a;
-        let t = Instant::now();
-        let sum: f64 = tr
-            .pool
-            .install(|| a.par_chunks(BW_CHUNK).map(|a| kernels::dot(a, a)).sum());
-        read.push(8.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
-        black_box(sum);
-        let b = &mut tr.b;
-        let t = Instant::now();
-        tr.pool.install(|| {
-            b.par_chunks_mut(BW_CHUNK)
-                .for_each(|b| b.iter_mut().for_each(|v| *v *= s))
-        });
-        rw.push(16.0 * n as f64 / t.elapsed().as_secs_f64() / 1e9);
-        black_box(&b);
-    }
-    let best = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
-    (
-        best(&triad),
-        median(&mut triad.clone()),
-        best(&read),
-        best(&rw),
-    )
-}
-
 /// splitmix64: a tiny deterministic generator for bench inputs.
 struct Mix(u64);
 impl Mix {
@@ -436,7 +337,8 @@ fn main() {
     println!("threads  triad_best_GB/s  triad_median_GB/s  read_GB/s  read+write_GB/s");
     let mut bw = 0.0f64;
     for &th in &args.threads {
-        let (tb, tm, rd, rw) = bandwidth(th, args.bw_mib);
+        let b = Stream::new(th, args.bw_mib).measure(8);
+        let (tb, tm, rd, rw) = (b.triad_best, b.triad_median, b.read_best, b.rw_best);
         println!("{th:>7}  {tb:>15.2}  {tm:>17.2}  {rd:>9.2}  {rw:>15.2}");
         println!("bandwidth threads={th} triad_gbs={tb:.3} read_gbs={rd:.3} rw_gbs={rw:.3}");
         bw = bw.max(tb);
@@ -446,7 +348,7 @@ fn main() {
     // count): the host's bandwidth drifts over minutes, and `ratio_local` compares the sweep with the
     // bandwidth of its own minute.
     let max_threads = args.threads.iter().copied().max().unwrap_or(1);
-    let mut local = Triad::new(max_threads, args.bw_mib);
+    let mut local = Stream::new(max_threads, args.bw_mib);
     println!(
         "\n## sweeps (ms per sweep: median and best over samples of one deferral cycle; \
          bound ratio = packed-P read time at B / sweep time)"
@@ -489,7 +391,7 @@ fn main() {
             rs: &rs,
             fs: &fs,
         };
-        let packed_bytes = (n * k * (k + 1) / 2 * 8) as f64;
+        let packed_bytes = packed_f64_bytes(std::iter::repeat_n(k, n)) as f64;
         let dense_gb = (n * k * k * 8) as f64 / 1e9;
         let mut runs: Vec<(Kernel, usize)> = Vec::new();
         let want = |k: Kernel| args.kernels.contains(&k);
@@ -508,10 +410,10 @@ fn main() {
         }
         for (kernel, defer) in runs {
             for &th in &args.threads {
-                let bw_before = local.best(3);
+                let bw_before = local.best_triad(3);
                 let (ms, best, p_bytes) =
                     time_case(&case, kernel, defer, th, args.reps, args.min_ms);
-                let bw_local = bw_before.max(local.best(3));
+                let bw_local = bw_before.max(local.best_triad(3));
                 let ratio_local = (packed_bytes / (bw_local * 1e9)) / (ms * 1e-3);
                 let ratio_local_best = (packed_bytes / (bw_local * 1e9)) / (best * 1e-3);
                 let ups = case.n as f64 / (ms * 1e-3);
