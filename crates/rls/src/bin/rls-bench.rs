@@ -127,6 +127,8 @@ fn parse() -> Args {
         kernels: vec![Kernel::Reference, Kernel::Packed, Kernel::PackedF32],
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    // `--k` applies to every size, whatever the order of `--k` and `--sizes`/`--quick`
+    let mut k_all: Option<usize> = None;
     let mut i = 0;
     while i < argv.len() {
         let val = |i: usize| {
@@ -153,7 +155,7 @@ fn parse() -> Args {
                 if k == 0 {
                     fail("--k: must be at least 1");
                 }
-                a.sizes.iter_mut().for_each(|s| s.1 = k);
+                k_all = Some(k);
                 i += 1;
             }
             "--threads" => {
@@ -214,6 +216,14 @@ fn parse() -> Args {
             other => fail(&format!("unknown argument {other:?}")),
         }
         i += 1;
+    }
+    if let Some(k) = k_all {
+        a.sizes.iter_mut().for_each(|s| s.1 = k);
+    }
+    if let Some(&(n, k)) = a.sizes.iter().find(|&&(n, k)| k >= n) {
+        fail(&format!(
+            "--k: K = {k} plastic inputs per row needs N > K (no autapses), but N = {n}"
+        ));
     }
     a
 }
