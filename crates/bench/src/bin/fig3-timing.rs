@@ -66,9 +66,9 @@ struct Args {
     /// Test trials after training (fresh random phases, no learning).
     #[arg(long, default_value_t = 5)]
     tests: u32,
-    /// MiB per array of the bandwidth probe run before and after the training (0: no probe).
-    #[arg(long, default_value_t = 256)]
-    bw_mib: usize,
+    /// MiB per array of the bandwidth probe run before and after the training (three arrays; 0: no probe).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u16).range(0..=4096))]
+    bw_mib: u16,
 }
 
 fn main() {
@@ -90,7 +90,7 @@ fn main() {
             a.seed,
             a.tests as usize,
             threads,
-            a.bw_mib,
+            usize::from(a.bw_mib),
         )
     });
 }

@@ -204,8 +204,8 @@ fn parse() -> Args {
             }
             "--bw-mib" => {
                 a.bw_mib = num("--bw-mib", &val(i));
-                if a.bw_mib == 0 {
-                    fail("--bw-mib: must be at least 1");
+                if !(1..=4096).contains(&a.bw_mib) {
+                    fail("--bw-mib: must be between 1 and 4096 (MiB per array, three arrays)");
                 }
                 i += 1;
             }
