@@ -188,7 +188,12 @@ mod tests {
             assert!(v.is_finite() && v > 0.0, "{b:?}");
         }
         assert!(b.triad_best >= b.triad_median);
-        // 45.3 MB at 30 GB/s takes 1.51 ms; a 1.51 ms sweep is at the bound.
-        assert!((bound_ratio(45_300_000, 30.0, 1.51e-3) - 1.0).abs() < 1e-3);
+    }
+
+    /// 45.3 MB at 30 GB/s takes 1.51 ms: a 1.51 ms sweep is at the bound (ratio 1), a 3.02 ms one at half.
+    #[test]
+    fn bound_ratio_is_read_time_over_sweep_time() {
+        assert!((bound_ratio(45_300_000, 30.0, 1.51e-3) - 1.0).abs() < 1e-12);
+        assert!((bound_ratio(45_300_000, 30.0, 3.02e-3) - 0.5).abs() < 1e-12);
     }
 }
