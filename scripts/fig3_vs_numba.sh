@@ -75,8 +75,9 @@ for ((k = 1; k <= R; k++)); do
   printf '  rust         train_s=%8s learn_s=%8s sim_s=%7s last_pearson=%s test_pearson=%s  (load before: %s)\n' \
     "$rt" "$(field "$s_rust" learn_s)" "$(field "$s_rust" sim_s)" "$(field "$s_rust" last_pearson)" \
     "$(field "$s_rust" test_pearson)" "$l_rust"
-  printf '               bandwidth B=%s GB/s around the Rust run, its learning bound ratio %s (see fig3-timing)\n' \
-    "$(field "$s_rust" bw_gbs)" "$(field "$s_rust" learn_bound_ratio)"
+  printf '               bandwidth B=%s GB/s (read-only %s) around the Rust run, its learning bound ratio %s, read ratio %s (see fig3-timing)\n' \
+    "$(field "$s_rust" bw_gbs)" "$(field "$s_rust" read_gbs)" "$(field "$s_rust" learn_bound_ratio)" \
+    "$(field "$s_rust" learn_read_ratio)"
   for q in "${FORMS[@]}"; do
     l_numba="$(load)"
     "$PY" "$NUMBA_PY" --threads "$T" --loops "$L" --seed "$SEED" --qform "$q" >"$LOGS/numba_${q}_$k.txt"

@@ -24,7 +24,9 @@
 //! array; `--bw-mib 0` skips it) and reports the learning's **bound ratio**: the time to read the packed f64
 //! P matrices once per learning step at that bandwidth, steps · Σ_i K_i(K_i+1)/2 · 8 bytes / B, over the
 //! measured learning time (1 = the physical limit of an exact f64 step, as in `rls-bench`), and the
-//! training time that bandwidth allows: simulation + learning at the bound.
+//! training time that bandwidth allows: simulation + learning at the bound. The read-only rate B_read
+//! (vectorised read pass, same runs) gives the **read ratio**, the same quotient against B_read: how close
+//! each learning step comes to merely reading packed P once on this host at this time.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -95,14 +97,17 @@ fn main() {
     });
 }
 
-/// Best triad (GB/s) of `runs` runs on `threads` threads with `mib` MiB arrays (freed on return, so the
-/// training's P keeps its huge pages); `None` when `mib` is 0.
-fn triad(threads: usize, mib: usize, runs: usize) -> Option<f64> {
-    (mib > 0).then(|| Stream::new(threads, mib).best_triad(runs))
+/// Best triad and best read-only rate (GB/s), each of `runs` runs on `threads` threads with `mib` MiB arrays
+/// (freed on return, so the training's P keeps its huge pages); `None` when `mib` is 0.
+fn bandwidth(threads: usize, mib: usize, runs: usize) -> Option<(f64, f64)> {
+    (mib > 0).then(|| {
+        let mut s = Stream::new(threads, mib);
+        (s.best_triad(runs), s.best_read(runs))
+    })
 }
 
 fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw_mib: usize) {
-    let bw_before = triad(threads, bw_mib, 5);
+    let bw_before = bandwidth(threads, bw_mib, 5);
     let t_all = Instant::now();
     let setup = Fig3Setup::new(loops, kernel, seed);
     let learner = setup.learner();
@@ -161,8 +166,8 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw
     }
     let test_s = t.elapsed().as_secs_f64();
     let bw = bw_before
-        .zip(triad(threads, bw_mib, 5))
-        .map(|(a, b)| a.max(b));
+        .zip(bandwidth(threads, bw_mib, 5))
+        .map(|(a, b)| (a.0.max(b.0), a.1.max(b.1)));
     // no test trials: no test score (NaN), not a misleading 0
     let test_mean = if test_p.is_empty() {
         f64::NAN
@@ -198,10 +203,11 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw
         );
     }
     let mut bound = String::new();
-    if let Some(bw) = bw {
+    if let Some((bw, rd)) = bw {
         let steps = timed.calls.max(1) as f64;
         let t_read = p_bytes as f64 / (bw * 1e9);
         let ratio = bound_ratio(p_bytes, bw, learn_s / steps);
+        let read_ratio = bound_ratio(p_bytes, rd, learn_s / steps);
         let at_bound = sim_s + steps * t_read;
         println!(
             "  bandwidth B = {bw:.2} GB/s (triad, best of 5 before and 5 after): one read of packed P ({:.1} MB) \
@@ -212,8 +218,13 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw
         println!(
             "    learning bound ratio {ratio:.3}; with learning at the bound the training would take {at_bound:.2} s"
         );
+        println!(
+            "  read-only rate B_read = {rd:.2} GB/s (same runs): learning read ratio {read_ratio:.3} \
+             (1 = each step as fast as merely reading packed P)"
+        );
         bound = format!(
-            " bw_gbs={bw:.3} p_bytes={p_bytes} learn_bound_ratio={ratio:.4} at_bound_s={at_bound:.3}"
+            " bw_gbs={bw:.3} p_bytes={p_bytes} learn_bound_ratio={ratio:.4} at_bound_s={at_bound:.3} \
+             read_gbs={rd:.3} learn_read_ratio={read_ratio:.4}"
         );
     }
     println!("  {tests} test trials                   {test_s:8.2} s");

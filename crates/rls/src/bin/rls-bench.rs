@@ -11,7 +11,7 @@
 //! 1. Copy bandwidth B: a STREAM triad a = b + s·c over three arrays of `--bw-mib` MiB each (default 512,
 //!    well above the last-level cache), counted as STREAM does (24 bytes per element, no write-allocate),
 //!    best of 8 runs, for each thread count; B is the best over thread counts (the machine's bandwidth).
-//!    Read-only (Σ a) and in-place read+write (a ← s·a) bandwidths are printed for information.
+//!    Read-only (Σ a, vectorised) and in-place read+write (a ← s·a) bandwidths are printed too (see 4).
 //! 2. Per case (N, K) ∈ {(200, 60), (500, 150), (1000, 300), (2000, 600), (10000, 100)}, kernel ∈ {reference
 //!    (`ref`), production (`prod`), production with f32 storage of P (`prod_f32`, `Kernel::PackedF32`, opt-in
 //!    reduced precision)}, threads ∈ {1, 2}: one sweep = one `RlsBank::step` over all N rows (drive objective, K
@@ -34,11 +34,19 @@
 //!    `ratio_local` / `bound_ratio_local` = (packed-P bytes / B_local) / t, the same ratio against the bandwidth of
 //!    the case's own minute (`bound_ratio_local_best` with the best sample).
 //!
+//! 4. The read-only rate is re-measured the same way (`Bread_local` / `read_local_gbs`: best of 3 vectorised
+//!    read passes before and 3 after, largest thread count), and `read_ratio` / `read_ratio_local` =
+//!    (packed-P bytes / Bread_local) / t: the sweep against a pure read stream of the same bytes in the same
+//!    minute (1 = the sweep runs as fast as merely reading P; `read_ratio_local_best` with the best sample).
+//!    Where reads, not writes, are the host's limit (both development VMs), this is the ceiling an exact
+//!    f64 sweep can approach, while the triad-based bound ratio stays below B_read / B.
+//!
 //! One line per case is printed for scripts:
 //! `summary N=1000 K=300 threads=2 kernel=prod ms=.. updates_per_s=.. bound_ratio=.. defer=.. ...
-//! p_bytes=.. own_ratio=.. bw_local_gbs=.. bound_ratio_local=.. bound_ratio_local_best=..`.
+//! p_bytes=.. own_ratio=.. bw_local_gbs=.. bound_ratio_local=.. bound_ratio_local_best=.. read_local_gbs=..
+//! read_ratio_local=.. read_ratio_local_best=..`.
 
-use spikelearn_rls::membw::{Stream, median, packed_f64_bytes};
+use spikelearn_rls::membw::{Stream, bound_ratio, median, packed_f64_bytes};
 use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank, kernels};
 use std::hint::black_box;
 use std::time::Instant;
@@ -364,7 +372,7 @@ fn main() {
          bound ratio = packed-P read time at B / sweep time)"
     );
     println!(
-        "{:>6} {:>4} {:>8} {:>8} {:>8} {:>5} {:>7} {:>9} {:>9} {:>10} {:>14} {:>11} {:>10} {:>9} {:>8} {:>11}",
+        "{:>6} {:>4} {:>8} {:>8} {:>8} {:>5} {:>7} {:>9} {:>9} {:>10} {:>14} {:>11} {:>10} {:>9} {:>8} {:>11} {:>11} {:>10}",
         "N",
         "K",
         "P_MB",
@@ -380,7 +388,9 @@ fn main() {
         "ratio_best",
         "own_ratio",
         "B_local",
-        "ratio_local"
+        "ratio_local",
+        "Bread_local",
+        "read_ratio"
     );
     for &(n, k) in &args.sizes {
         assert!(k < n, "K must be below N");
@@ -421,9 +431,13 @@ fn main() {
         for (kernel, defer) in runs {
             for &th in &args.threads {
                 let bw_before = local.best_triad(3);
+                let rd_before = local.best_read(3);
                 let (ms, best, p_bytes) =
                     time_case(&case, kernel, defer, th, args.reps, args.min_ms);
                 let bw_local = bw_before.max(local.best_triad(3));
+                let rd_local = rd_before.max(local.best_read(3));
+                let read_ratio = bound_ratio(packed_bytes as usize, rd_local, ms * 1e-3);
+                let read_ratio_best = bound_ratio(packed_bytes as usize, rd_local, best * 1e-3);
                 let ratio_local = (packed_bytes / (bw_local * 1e9)) / (ms * 1e-3);
                 let ratio_local_best = (packed_bytes / (bw_local * 1e9)) / (best * 1e-3);
                 let ups = case.n as f64 / (ms * 1e-3);
@@ -432,7 +446,7 @@ fn main() {
                 let own_ratio = (p_bytes as f64 / (bw * 1e9)) / (ms * 1e-3);
                 let name = kernel_name(kernel);
                 println!(
-                    "{:>6} {:>4} {:>8.1} {:>8.1} {:>8} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3} {:>9.3} {:>8.2} {:>11.3}",
+                    "{:>6} {:>4} {:>8.1} {:>8.1} {:>8} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3} {:>9.3} {:>8.2} {:>11.3} {:>11.2} {:>10.3}",
                     n,
                     case.k,
                     packed_bytes / 1e6,
@@ -452,13 +466,17 @@ fn main() {
                     ratio_best,
                     own_ratio,
                     bw_local,
-                    ratio_local
+                    ratio_local,
+                    rd_local,
+                    read_ratio
                 );
                 println!(
                     "summary N={n} K={} threads={th} kernel={name} ms={ms:.4} updates_per_s={ups:.4e} \
                      bound_ratio={ratio:.4} defer={defer} ms_best={best:.4} bound_ratio_best={ratio_best:.4} \
                      p_bytes={p_bytes} own_ratio={own_ratio:.4} bw_local_gbs={bw_local:.3} \
-                     bound_ratio_local={ratio_local:.4} bound_ratio_local_best={ratio_local_best:.4}",
+                     bound_ratio_local={ratio_local:.4} bound_ratio_local_best={ratio_local_best:.4} \
+                     read_local_gbs={rd_local:.3} read_ratio_local={read_ratio:.4} \
+                     read_ratio_local_best={read_ratio_best:.4}",
                     case.k
                 );
             }
