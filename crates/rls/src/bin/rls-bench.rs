@@ -41,12 +41,21 @@
 //!    Where reads, not writes, are the host's limit (both development VMs), this is the ceiling an exact
 //!    f64 sweep can approach, while the triad-based bound ratio stays below B_read / B.
 //!
+//! 5. `--passes` replaces the sweeps by a decomposition of one step: the bare passes over the same packed
+//!    store (fused m = 1 pass, read-only product, flushes of 2 and 4 pending terms, a plain read and a plain
+//!    in-place scale of the same bytes), interleaved round by round, each relative to the plain read and
+//!    scale, and the per-step cost of deferral depths m = 1, 2, 4 estimated from them
+//!    (`passes ...` and `passes_defer_estimate ...` lines; see [`passes`]).
+//!
 //! One line per case is printed for scripts:
 //! `summary N=1000 K=300 threads=2 kernel=prod ms=.. updates_per_s=.. bound_ratio=.. defer=.. ...
 //! p_bytes=.. own_ratio=.. bw_local_gbs=.. bound_ratio_local=.. bound_ratio_local_best=.. read_local_gbs=..
 //! read_ratio_local=.. read_ratio_local_best=..`.
 
-use spikelearn_rls::membw::{Stream, bound_ratio, median, packed_f64_bytes};
+use spikelearn_rls::kernels::{
+    packed_deferred_product, packed_index, packed_len, packed_materialise_product,
+};
+use spikelearn_rls::membw::{Stream, bound_ratio, median, packed_f64_bytes, read_sum};
 use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank, kernels};
 use std::hint::black_box;
 use std::time::Instant;
@@ -60,6 +69,7 @@ struct Args {
     ref_max_gb: f64,
     bw_mib: usize,
     kernels: Vec<Kernel>,
+    passes: bool,
 }
 
 /// Name printed for a kernel.
@@ -88,6 +98,8 @@ usage: rls-bench [options]
   --ref-max-gb 6       skip the reference kernel when its dense P exceeds this (GB)
   --no-ref             skip the reference kernel
   --bw-mib 512         size of each STREAM triad array (MiB)
+  --passes             instead of bank sweeps, time the bare passes over packed P (fused m = 1 pass,
+                       read-only product, flush of 2 and 4 terms, plain read, plain in-place scale)
   -h, --help           this text";
 
 /// Print `msg` and the usage to stderr and exit with status 2 (bad command line).
@@ -133,6 +145,7 @@ fn parse() -> Args {
         ref_max_gb: 6.0,
         bw_mib: 512,
         kernels: vec![Kernel::Reference, Kernel::Packed, Kernel::PackedF32],
+        passes: false,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     // `--k` applies to every size, whatever the order of `--k` and `--sizes`/`--quick`
@@ -196,6 +209,7 @@ fn parse() -> Args {
                 i += 1;
             }
             "--no-ref" => a.ref_max_gb = 0.0,
+            "--passes" => a.passes = true,
             "--kernels" => {
                 a.kernels = val(i)
                     .split(',')
@@ -365,6 +379,14 @@ fn main() {
     // Re-measured around every case (3 triads before and 3 after, best of the 6, with the largest thread
     // count): the host's bandwidth drifts over minutes, and `ratio_local` compares the sweep with the
     // bandwidth of its own minute.
+    if args.passes {
+        for &(n, k) in &args.sizes {
+            for &th in &args.threads {
+                passes(n, k, th, args.reps);
+            }
+        }
+        return;
+    }
     let max_threads = args.threads.iter().copied().max().unwrap_or(1);
     let mut local = Stream::new(max_threads, args.bw_mib);
     println!(
@@ -482,4 +504,91 @@ fn main() {
             }
         }
     }
+}
+
+/// The bare passes over N packed K×K matrices stored back to back (as in the bank), each timed over the
+/// whole store with `threads` threads (rayon, matrices split evenly), interleaved round by round so that
+/// drifts of the host hit all of them alike: median ms over `8 · reps` rounds, and the time relative to a
+/// plain read (`read_sum`) and to a plain in-place scale (a ← s·a) of the same bytes.
+///
+/// * `fused`: the m = 1 step's pass, one pending downdate written while P x is formed (read + write);
+/// * `product`: the read-only Woodbury-form product with no pending term (what m > 1 does between flushes);
+/// * `flush2`, `flush4`: the materialising pass with 2 and 4 pending terms (every m-th step for m = 2, 4);
+/// * `read`, `scale`: what merely reading, and reading and writing back, the same bytes costs.
+///
+/// Per step, deferral depth m costs (flush_m + (m − 1) · product) / m against `fused` for m = 1; the line
+/// `passes_defer_estimate` prints that for m = 2 and 4.
+fn passes(n: usize, k: usize, threads: usize, reps: usize) {
+    use rayon::prelude::*;
+    let len = packed_len(k);
+    let mut p = vec![0.0f64; n * len];
+    let x: Vec<f64> = (0..k).map(|i| 0.3 + 0.001 * i as f64).collect();
+    let q: Vec<f64> = (0..4 * k).map(|i| 1e-4 * (i % 7) as f64).collect();
+    let c = [1e-6, 2e-6, 3e-6, 4e-6];
+    let names = ["fused", "product", "flush2", "flush4", "read", "scale"];
+    let pool = pool(threads);
+    let per = n.div_ceil(threads);
+    pool.install(|| {
+        // first touch in parallel (pages spread like the bank's), P = I plus small off-diagonal values
+        p.par_chunks_mut(len).for_each(|m| {
+            m.iter_mut()
+                .enumerate()
+                .for_each(|(i, v)| *v = 1e-3 * (i % 97) as f64);
+            for a in 0..k {
+                m[packed_index(k, a, a)] = 1.0;
+            }
+        });
+    });
+    let run = |p: &mut [f64], pass: usize| {
+        pool.install(|| {
+            p.par_chunks_mut(per * len).for_each(|part| {
+                let mut y = vec![0.0; k];
+                let mut acc = 0.0;
+                for m in part.chunks_mut(len) {
+                    match pass {
+                        0 => packed_materialise_product(m, &c[..1], &q[..k], &x, &mut y),
+                        1 => packed_deferred_product(m, &[], &[], &x, &mut y),
+                        2 => packed_materialise_product(m, &c[..2], &q[..2 * k], &x, &mut y),
+                        3 => packed_materialise_product(m, &c[..4], &q, &x, &mut y),
+                        4 => acc += read_sum(m),
+                        _ => m.iter_mut().for_each(|v| *v *= 0.999_999_9),
+                    }
+                    acc += y[0];
+                }
+                black_box(acc);
+            })
+        })
+    };
+    let mut t: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    for pass in 0..names.len() {
+        run(&mut p, pass); // warm-up
+    }
+    for _ in 0..8 * reps {
+        for (pass, v) in t.iter_mut().enumerate() {
+            let t0 = Instant::now();
+            run(&mut p, pass);
+            v.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    let med: Vec<f64> = t.iter_mut().map(|v| median(v)).collect();
+    let (read, scale) = (med[4], med[5]);
+    let mb = (n * len * 8) as f64 / 1e6;
+    println!(
+        "\n## passes N={n} K={k} threads={threads}: {mb:.1} MB of packed P, median of {} rounds",
+        8 * reps
+    );
+    for (name, &ms) in names.iter().zip(&med) {
+        println!(
+            "passes N={n} K={k} threads={threads} pass={name} ms={ms:.4} vs_read={:.3} vs_scale={:.3} read_gbs={:.2}",
+            ms / read,
+            ms / scale,
+            mb / 1e3 / (ms * 1e-3)
+        );
+    }
+    let m2 = (med[2] + med[1]) / 2.0;
+    let m4 = (med[3] + 3.0 * med[1]) / 4.0;
+    println!(
+        "passes_defer_estimate N={n} K={k} threads={threads} m1_ms={:.4} m2_ms={m2:.4} m4_ms={m4:.4}",
+        med[0]
+    );
 }
