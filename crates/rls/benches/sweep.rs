@@ -11,7 +11,7 @@ use spikelearn_rls::kernels::{
     packed_deferred_product, packed_deferred_product_f32, packed_len, packed_materialise_product,
     packed_materialise_product_f32,
 };
-use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank};
+use spikelearn_rls::{Kernel, Objective, RlsBank, default_defer};
 
 fn sweep(c: &mut Criterion) {
     let mut g = c.benchmark_group("rls_sweep");
@@ -30,10 +30,10 @@ fn sweep(c: &mut Criterion) {
         let mut cases = vec![
             (Kernel::Reference, 1),
             (Kernel::Packed, 1),
-            (Kernel::Packed, DEFAULT_DEFER),
+            (Kernel::Packed, default_defer(Kernel::Packed, k as f64)),
             (Kernel::PackedF32, 1),
         ];
-        cases.dedup(); // DEFAULT_DEFER may be 1 (criterion IDs must be unique)
+        cases.dedup(); // the default depth may be 1 (criterion IDs must be unique)
         for (kernel, defer) in cases {
             let mut bank = RlsBank::new(&ptr, 1.0, kernel).unwrap();
             bank.set_defer(defer);

@@ -10,9 +10,34 @@ use spikelearn_meanfield::Transfer;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Default number m of rank-1 downdates the packed kernel keeps pending before writing them into P
-/// (measured with `rls-bench`: see the crate README).
-pub const DEFAULT_DEFER: usize = 1;
+/// Mean row length K̄ from which the exact packed kernel defers its downdates by default
+/// ([`default_defer`]).
+pub const DEFER_FROM_K: usize = 256;
+
+/// Default number m of rank-1 downdates a new bank keeps pending before writing them into P, for a bank
+/// whose rows have `mean_k` plastic inputs on average:
+///
+/// ```text
+/// Packed:     m = 1 for K̄ < 256,  m = 2 for 256 ≤ K̄ < 512,  m = 4 for K̄ ≥ 512
+/// PackedF32:  m = 1 (its rounding model, P rounded to f32 after every update)
+/// Reference:  m = 1 (no effect)
+/// ```
+///
+/// A deferred step reads P without writing it (≈ 20 % cheaper than the fused read+write pass on the
+/// development VMs), but every m-th pass writes m terms (m multiply-subtracts per element) and every row
+/// pays O(m K) Woodbury corrections, so deferral only pays for long rows: measured with `rls-bench`
+/// (2 threads, alternating depths, 2026-11-29) m = 2–4 was 5–7 % faster per step at K = 300 and 6–14 % at
+/// K = 600, and no faster at K = 100 or 150 (crate README). Every figure of the paper runs with K ≤ 150, so
+/// its results (and bits) are those of m = 1. Results for different m agree to rounding, not bit for bit
+/// (the Woodbury-form product rounds differently); for a given m they are bit-identical on every
+/// instruction set and thread count. [`RlsBank::set_defer`] overrides the choice.
+pub fn default_defer(kernel: Kernel, mean_k: f64) -> usize {
+    match kernel {
+        Kernel::Packed if mean_k >= 2.0 * DEFER_FROM_K as f64 => 4,
+        Kernel::Packed if mean_k >= DEFER_FROM_K as f64 => 2,
+        _ => 1,
+    }
+}
 
 /// Which implementation of the per-row update to use. All compute the same mathematics; `Reference` and
 /// `Packed` are exact f64 (agreement to rounding, ~1e-12 relative), `PackedF32` stores P in f32 (opt-in,
@@ -26,7 +51,7 @@ pub enum Kernel {
     /// Plain dense K×K matrices per row: q = P x, then P ← P − c q qᵀ in a second pass.
     Reference,
     /// Production: packed symmetric storage (K(K+1)/2 values per row); rank-1 downdates are kept pending
-    /// for up to m steps ([`RlsBank::set_defer`], default [`DEFAULT_DEFER`]) and the product is formed in
+    /// for up to m steps ([`RlsBank::set_defer`], default [`default_defer`]) and the product is formed in
     /// Woodbury form P_t x = P x − Σ_j c_j q_j (q_jᵀ x), so P is only read on most steps; every m-th step one
     /// fused pass writes the m pending downdates into P and forms the product (see [`crate::kernels`]).
     #[default]
@@ -201,7 +226,12 @@ impl RlsBank {
             max_k,
             updates: 0,
         };
-        bank.set_defer(DEFAULT_DEFER);
+        let mean_k = if n == 0 {
+            0.0
+        } else {
+            ptr[n] as f64 / n as f64
+        };
+        bank.set_defer(default_defer(kernel, mean_k));
         Ok(bank)
     }
 
@@ -657,10 +687,43 @@ impl VecTask for ChunkTask<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Kernel, Objective, RlsBank};
+    use super::{Kernel, Objective, RlsBank, default_defer};
     use crate::kernels::FORCE_PORTABLE;
     use spikelearn_meanfield::Phi2;
     use std::sync::atomic::Ordering;
+
+    /// The default deferral depth follows the mean row length (m = 2 from K̄ = 256, 4 from 512; exact packed
+    /// kernel only), and a new bank takes it from its own layout.
+    #[test]
+    fn default_defer_follows_the_mean_row_length() {
+        for (k, m) in [
+            (0.0, 1),
+            (150.0, 1),
+            (255.9, 1),
+            (256.0, 2),
+            (511.9, 2),
+            (512.0, 4),
+            (1e4, 4),
+        ] {
+            assert_eq!(default_defer(Kernel::Packed, k), m, "K = {k}");
+            assert_eq!(default_defer(Kernel::PackedF32, k), 1, "f32, K = {k}");
+            assert_eq!(default_defer(Kernel::Reference, k), 1, "reference, K = {k}");
+        }
+        let bank = |lens: &[usize], kernel| {
+            let ptr: Vec<usize> = std::iter::once(0)
+                .chain(lens.iter().scan(0, |s, &k| {
+                    *s += k;
+                    Some(*s)
+                }))
+                .collect();
+            RlsBank::new(&ptr, 1.0, kernel).unwrap().defer()
+        };
+        assert_eq!(bank(&[149, 151, 150], Kernel::Packed), 1);
+        assert_eq!(bank(&[250, 262, 300], Kernel::Packed), 2); // mean 270.7
+        assert_eq!(bank(&[600, 0, 1000], Kernel::Packed), 4); // mean 533.3
+        assert_eq!(bank(&[600, 0, 1000], Kernel::PackedF32), 1);
+        assert_eq!(bank(&[], Kernel::Packed), 1);
+    }
 
     /// A whole bank step (gather, w·x, the packed pass, the gain, the weight update) gives the same bits
     /// with the portable instantiation as with the CPU's best instruction set: drive and rate objectives,

@@ -15,7 +15,8 @@
 //! 2. Per case (N, K) ∈ {(200, 60), (500, 150), (1000, 300), (2000, 600), (10000, 100)}, kernel ∈ {reference
 //!    (`ref`), production (`prod`), production with f32 storage of P (`prod_f32`, `Kernel::PackedF32`, opt-in
 //!    reduced precision)}, threads ∈ {1, 2}: one sweep = one `RlsBank::step` over all N rows (drive objective, K
-//!    random distinct inputs per row). Samples are one deferral cycle each (m sweeps of the production
+//!    random distinct inputs per row; the production kernels at the bank's default deferral depth for K,
+//!    `spikelearn_rls::default_defer`, unless `--defer` lists depths). Samples are one deferral cycle each (m sweeps of the production
 //!    kernel: m − 1 read-only sweeps and one materialising sweep; one sweep of the reference), taken for
 //!    `--reps` × `--min-ms` ms after a warm-up cycle; the time per sweep is the median over samples (and the
 //!    best, which is less sensitive to other processes on a shared machine).
@@ -56,13 +57,14 @@ use spikelearn_rls::kernels::{
     packed_deferred_product, packed_index, packed_len, packed_materialise_product,
 };
 use spikelearn_rls::membw::{Stream, bound_ratio, median, packed_f64_bytes, read_sum};
-use spikelearn_rls::{DEFAULT_DEFER, Kernel, Objective, RlsBank, kernels};
+use spikelearn_rls::{Kernel, Objective, RlsBank, kernels};
 use std::hint::black_box;
 use std::time::Instant;
 
 struct Args {
     sizes: Vec<(usize, usize)>,
     threads: Vec<usize>,
+    /// Deferral depths to time; empty: the bank's default for the case (`default_defer`).
     defers: Vec<usize>,
     reps: usize,
     min_ms: f64,
@@ -90,7 +92,8 @@ usage: rls-bench [options]
   --sizes 200,500      network sizes N (K = 0.3 N, K = 100 from N = 10000)
   --k K                plastic inputs per row for every size
   --threads 1,2        thread counts
-  --defer 1,4          deferral depths m of the production kernels
+  --defer 1,4          deferral depths m of the production kernels (default: the bank's own
+                       choice for the case's K, spikelearn_rls::default_defer)
   --kernels ref,prod,prod_f32
                        kernels to time
   --reps 5             sample groups per case
@@ -139,7 +142,7 @@ fn parse() -> Args {
             .map(|&n| (n, k_for(n)))
             .collect(),
         threads: vec![1, 2],
-        defers: vec![DEFAULT_DEFER],
+        defers: Vec::new(),
         reps: 5,
         min_ms: 400.0,
         ref_max_gb: 6.0,
@@ -307,22 +310,25 @@ struct Case<'a> {
 /// Per-sweep time in ms: (median, best) over samples of one deferral cycle each (m sweeps for the
 /// production kernel, so every sample holds one materialising sweep), sampled for at least
 /// `reps · min_ms` ms and at least 5 samples.
-/// Also returns the bank's P bytes.
+/// Also returns the bank's P bytes and the deferral depth it ran with (`defer`, or the bank's default when
+/// `None`).
 fn time_case(
     c: &Case<'_>,
     kernel: Kernel,
-    defer: usize,
+    defer: Option<usize>,
     threads: usize,
     reps: usize,
     min_ms: f64,
-) -> (f64, f64, usize) {
+) -> (f64, f64, usize, usize) {
     pool(threads).install(|| {
         let mut bank = RlsBank::new(c.ptr, 1.0, kernel).expect("bank");
-        bank.set_defer(defer);
+        if let Some(m) = defer {
+            bank.set_defer(m);
+        }
         let cycle = if kernel == Kernel::Reference {
             1
         } else {
-            defer
+            bank.defer()
         };
         let mut w = vec![0.0; c.idx.len()];
         let mut t = 0usize;
@@ -348,7 +354,7 @@ fn time_case(
         }
         black_box(&w);
         let best = ms.iter().cloned().fold(f64::INFINITY, f64::min);
-        (median(&mut ms), best, bank.p_bytes())
+        (median(&mut ms), best, bank.p_bytes(), bank.defer())
     })
 }
 
@@ -435,10 +441,10 @@ fn main() {
         };
         let packed_bytes = packed_f64_bytes(std::iter::repeat_n(k, n)) as f64;
         let dense_gb = (n * k * k * 8) as f64 / 1e9;
-        let mut runs: Vec<(Kernel, usize)> = Vec::new();
+        let mut runs: Vec<(Kernel, Option<usize>)> = Vec::new();
         let want = |k: Kernel| args.kernels.contains(&k);
         if want(Kernel::Reference) && dense_gb <= args.ref_max_gb {
-            runs.push((Kernel::Reference, 1));
+            runs.push((Kernel::Reference, None));
         } else if want(Kernel::Reference) {
             println!(
                 "(skipping reference at N={n} K={k}: dense P = {dense_gb:.1} GB > --ref-max-gb {})",
@@ -447,14 +453,17 @@ fn main() {
         }
         for kernel in [Kernel::Packed, Kernel::PackedF32] {
             if want(kernel) {
-                runs.extend(args.defers.iter().map(|&m| (kernel, m)));
+                if args.defers.is_empty() {
+                    runs.push((kernel, None));
+                }
+                runs.extend(args.defers.iter().map(|&m| (kernel, Some(m))));
             }
         }
         for (kernel, defer) in runs {
             for &th in &args.threads {
                 let bw_before = local.best_triad(3);
                 let rd_before = local.best_read(3);
-                let (ms, best, p_bytes) =
+                let (ms, best, p_bytes, defer) =
                     time_case(&case, kernel, defer, th, args.reps, args.min_ms);
                 let bw_local = bw_before.max(local.best_triad(3));
                 let rd_local = rd_before.max(local.best_read(3));
