@@ -18,7 +18,7 @@ pub const DEFER_FROM_K: usize = 256;
 /// whose rows have `mean_k` plastic inputs on average:
 ///
 /// ```text
-/// Packed:     m = 1 for K̄ < 256,  m = 2 for 256 ≤ K̄ < 512,  m = 4 for K̄ ≥ 512
+/// Packed:     m = 1 for K̄ < 256,  m = 2 for K̄ ≥ 256
 /// PackedF32:  m = 1 (its rounding model, P rounded to f32 after every update)
 /// Reference:  m = 1 (no effect)
 /// ```
@@ -26,14 +26,13 @@ pub const DEFER_FROM_K: usize = 256;
 /// A deferred step reads P without writing it (≈ 20 % cheaper than the fused read+write pass on the
 /// development VMs), but every m-th pass writes m terms (m multiply-subtracts per element) and every row
 /// pays O(m K) Woodbury corrections, so deferral only pays for long rows: measured with `rls-bench`
-/// (2 threads, alternating depths, 2026-11-29) m = 2–4 was 5–7 % faster per step at K = 300 and 6–14 % at
-/// K = 600, and no faster at K = 100 or 150 (crate README). Every figure of the paper runs with K ≤ 150, so
+/// (2 threads, alternating depths, 2026-11-29) m = 2 was 7–21 % faster per step than m = 1 at K = 300 and
+/// 6–10 % at K = 600, and no faster at K = 100 or 150; m = 4 was no better than m = 2 overall (crate README). Every figure of the paper runs with K ≤ 150, so
 /// its results (and bits) are those of m = 1. Results for different m agree to rounding, not bit for bit
 /// (the Woodbury-form product rounds differently); for a given m they are bit-identical on every
 /// instruction set and thread count. [`RlsBank::set_defer`] overrides the choice.
 pub fn default_defer(kernel: Kernel, mean_k: f64) -> usize {
     match kernel {
-        Kernel::Packed if mean_k >= 2.0 * DEFER_FROM_K as f64 => 4,
         Kernel::Packed if mean_k >= DEFER_FROM_K as f64 => 2,
         _ => 1,
     }
@@ -692,8 +691,8 @@ mod tests {
     use spikelearn_meanfield::Phi2;
     use std::sync::atomic::Ordering;
 
-    /// The default deferral depth follows the mean row length (m = 2 from K̄ = 256, 4 from 512; exact packed
-    /// kernel only), and a new bank takes it from its own layout.
+    /// The default deferral depth follows the mean row length (m = 2 from K̄ = 256; exact packed kernel
+    /// only), and a new bank takes it from its own layout.
     #[test]
     fn default_defer_follows_the_mean_row_length() {
         for (k, m) in [
@@ -701,9 +700,8 @@ mod tests {
             (150.0, 1),
             (255.9, 1),
             (256.0, 2),
-            (511.9, 2),
-            (512.0, 4),
-            (1e4, 4),
+            (600.0, 2),
+            (1e4, 2),
         ] {
             assert_eq!(default_defer(Kernel::Packed, k), m, "K = {k}");
             assert_eq!(default_defer(Kernel::PackedF32, k), 1, "f32, K = {k}");
@@ -720,7 +718,7 @@ mod tests {
         };
         assert_eq!(bank(&[149, 151, 150], Kernel::Packed), 1);
         assert_eq!(bank(&[250, 262, 300], Kernel::Packed), 2); // mean 270.7
-        assert_eq!(bank(&[600, 0, 1000], Kernel::Packed), 4); // mean 533.3
+        assert_eq!(bank(&[200, 0, 500], Kernel::Packed), 1); // mean 233.3
         assert_eq!(bank(&[600, 0, 1000], Kernel::PackedF32), 1);
         assert_eq!(bank(&[], Kernel::Packed), 1);
     }
