@@ -14,7 +14,7 @@
 # Builds the Rust binary first (cargo build --release -p spikelearn-bench --bin fig3-timing). Needs
 # python3 with numpy and numba (PYTHON=... selects the interpreter). Prints, per round, the training wall
 # time and its learning/simulation split of both, the host bandwidth fig3-timing measured around its run
-# and its learning bound ratio, the ratio numba_train_s / rust_train_s and the load
+# and its learning bound and read ratios, the ratio numba_train_s / rust_train_s and the load
 # average before each run; full outputs are kept in a temporary directory (path printed). Only ratios
 # within one run mean anything on a shared machine: other processes slow both, the numba one more (its
 # parfors are statically scheduled and wait for every thread at each step).

@@ -27,8 +27,8 @@ pub const DEFER_FROM_K: usize = 256;
 /// development VMs), but every m-th pass writes m terms (m multiply-subtracts per element) and every row
 /// pays O(m K) Woodbury corrections, so deferral only pays for long rows: measured with `rls-bench`
 /// (2 threads, alternating depths, 2026-11-29) m = 2 was 7–21 % faster per step than m = 1 at K = 300 and
-/// 6–10 % at K = 600, and no faster at K = 100 or 150; m = 4 was no better than m = 2 overall (crate README). Every figure of the paper runs with K ≤ 150, so
-/// its results (and bits) are those of m = 1. Results for different m agree to rounding, not bit for bit
+/// 6–10 % at K = 600, and no faster at K = 100 or 150; m = 4 was no better than m = 2 overall (crate
+/// README). Every figure of the paper runs with K ≤ 150, so its results (and bits) are those of m = 1. Results for different m agree to rounding, not bit for bit
 /// (the Woodbury-form product rounds differently); for a given m they are bit-identical on every
 /// instruction set and thread count. [`RlsBank::set_defer`] overrides the choice.
 pub fn default_defer(kernel: Kernel, mean_k: f64) -> usize {

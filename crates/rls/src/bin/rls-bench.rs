@@ -39,8 +39,8 @@
 //!    read passes before and 3 after, largest thread count), and `read_ratio` / `read_ratio_local` =
 //!    (packed-P bytes / Bread_local) / t: the sweep against a pure read stream of the same bytes in the same
 //!    minute (1 = the sweep runs as fast as merely reading P; `read_ratio_local_best` with the best sample).
-//!    Where reads, not writes, are the host's limit (both development VMs), this is the ceiling an exact
-//!    f64 sweep can approach, while the triad-based bound ratio stays below B_read / B.
+//!    An exact m = 1 sweep reads and writes P, so where an in-place read+write pass reads more slowly than a
+//!    plain read (both development VMs; see `--passes`), its read ratio stays below 1 by that factor.
 //!
 //! 5. `--passes` replaces the sweeps by a decomposition of one step: the bare passes over the same packed
 //!    store (fused m = 1 pass, read-only product, flushes of 2 and 4 pending terms, a plain read and a plain
@@ -382,9 +382,6 @@ fn main() {
         bw = bw.max(tb);
     }
     println!("bound uses B = {bw:.2} GB/s (best triad over thread counts)");
-    // Re-measured around every case (3 triads before and 3 after, best of the 6, with the largest thread
-    // count): the host's bandwidth drifts over minutes, and `ratio_local` compares the sweep with the
-    // bandwidth of its own minute.
     if args.passes {
         for &(n, k) in &args.sizes {
             for &th in &args.threads {
@@ -393,6 +390,9 @@ fn main() {
         }
         return;
     }
+    // Re-measured around every case (3 triads and 3 reads before and after, best of the 6, with the
+    // largest thread count): the host's bandwidth drifts over minutes, and the `_local` ratios compare the
+    // sweep with the bandwidth of its own minute.
     let max_threads = args.threads.iter().copied().max().unwrap_or(1);
     let mut local = Stream::new(max_threads, args.bw_mib);
     println!(
@@ -439,7 +439,7 @@ fn main() {
             rs: &rs,
             fs: &fs,
         };
-        let packed_bytes = packed_f64_bytes(std::iter::repeat_n(k, n)) as f64;
+        let packed_bytes = packed_f64_bytes(std::iter::repeat_n(k, n));
         let dense_gb = (n * k * k * 8) as f64 / 1e9;
         let mut runs: Vec<(Kernel, Option<usize>)> = Vec::new();
         let want = |k: Kernel| args.kernels.contains(&k);
@@ -467,20 +467,21 @@ fn main() {
                     time_case(&case, kernel, defer, th, args.reps, args.min_ms);
                 let bw_local = bw_before.max(local.best_triad(3));
                 let rd_local = rd_before.max(local.best_read(3));
-                let read_ratio = bound_ratio(packed_bytes as usize, rd_local, ms * 1e-3);
-                let read_ratio_best = bound_ratio(packed_bytes as usize, rd_local, best * 1e-3);
-                let ratio_local = (packed_bytes / (bw_local * 1e9)) / (ms * 1e-3);
-                let ratio_local_best = (packed_bytes / (bw_local * 1e9)) / (best * 1e-3);
-                let ups = case.n as f64 / (ms * 1e-3);
-                let ratio = (packed_bytes / (bw * 1e9)) / (ms * 1e-3);
-                let ratio_best = (packed_bytes / (bw * 1e9)) / (best * 1e-3);
-                let own_ratio = (p_bytes as f64 / (bw * 1e9)) / (ms * 1e-3);
+                let (t, t_best) = (ms * 1e-3, best * 1e-3);
+                let read_ratio = bound_ratio(packed_bytes, rd_local, t);
+                let read_ratio_best = bound_ratio(packed_bytes, rd_local, t_best);
+                let ratio_local = bound_ratio(packed_bytes, bw_local, t);
+                let ratio_local_best = bound_ratio(packed_bytes, bw_local, t_best);
+                let ups = case.n as f64 / t;
+                let ratio = bound_ratio(packed_bytes, bw, t);
+                let ratio_best = bound_ratio(packed_bytes, bw, t_best);
+                let own_ratio = bound_ratio(p_bytes, bw, t);
                 let name = kernel_name(kernel);
                 println!(
                     "{:>6} {:>4} {:>8.1} {:>8.1} {:>8} {:>5} {:>7} {:>9.3} {:>9.3} {:>10.3e} {:>14.3e} {:>11.3} {:>10.3} {:>9.3} {:>8.2} {:>11.3} {:>11.2} {:>10.3}",
                     n,
                     case.k,
-                    packed_bytes / 1e6,
+                    packed_bytes as f64 / 1e6,
                     p_bytes as f64 / 1e6,
                     name,
                     if kernel != Kernel::Reference {
