@@ -30,7 +30,10 @@ fn sweep(c: &mut Criterion) {
         let mut cases = vec![
             (Kernel::Reference, 1),
             (Kernel::Packed, 1),
-            (Kernel::Packed, default_defer(Kernel::Packed, k as f64)),
+            (
+                Kernel::Packed,
+                default_defer(Kernel::Packed, k as f64, n * k * (k + 1) / 2 * 8),
+            ),
             (Kernel::PackedF32, 1),
         ];
         cases.dedup(); // the default depth may be 1 (criterion IDs must be unique)

@@ -10,30 +10,39 @@ use spikelearn_meanfield::Transfer;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Mean row length K̄ from which the exact packed kernel defers its downdates by default
+/// Mean row length K̄ from which the exact packed kernel may defer its downdates by default
 /// ([`default_defer`]).
-pub const DEFER_FROM_K: usize = 256;
+pub const DEFER_FROM_K: usize = 100;
+
+/// Size of the packed f64 P matrices (Σ_i K_i(K_i+1)/2 · 8 bytes) from which the exact packed kernel may
+/// defer its downdates by default ([`default_defer`]): 64 MiB, twice the last-level cache of the 2-core
+/// development VMs, so that every step streams P from memory.
+pub const DEFER_FROM_BYTES: usize = 64 << 20;
 
 /// Default number m of rank-1 downdates a new bank keeps pending before writing them into P, for a bank
-/// whose rows have `mean_k` plastic inputs on average:
+/// whose rows have `mean_k` plastic inputs on average and whose packed f64 P takes `p_bytes` bytes
+/// (Σ_i K_i(K_i+1)/2 · 8, [`crate::membw::packed_f64_bytes`]):
 ///
 /// ```text
-/// Packed:     m = 1 for K̄ < 256,  m = 2 for K̄ ≥ 256
+/// Packed:     m = 2 if K̄ ≥ 100 and p_bytes ≥ 64 MiB, else m = 1
 /// PackedF32:  m = 1 (its rounding model, P rounded to f32 after every update)
 /// Reference:  m = 1 (no effect)
 /// ```
 ///
 /// A deferred step reads P without writing it (≈ 20 % cheaper than the fused read+write pass on the
 /// development VMs), but every m-th pass writes m terms (m multiply-subtracts per element) and every row
-/// pays O(m K) Woodbury corrections, so deferral only pays for long rows: measured with `rls-bench`
-/// (2 threads, alternating depths, 2026-11-29) m = 2 was 7–21 % faster per step than m = 1 at K = 300 and
-/// 6–10 % at K = 600, and no faster at K = 100 or 150; m = 4 was no better than m = 2 overall (crate
-/// README). Every figure of the paper runs with K ≤ 150, so its results (and bits) are those of m = 1. Results for different m agree to rounding, not bit for bit
-/// (the Woodbury-form product rounds differently); for a given m they are bit-identical on every
-/// instruction set and thread count. [`RlsBank::set_defer`] overrides the choice.
-pub fn default_defer(kernel: Kernel, mean_k: f64) -> usize {
+/// pays O(m K) Woodbury corrections. It pays when P streams from memory and the rows are long: measured
+/// with `rls-bench` (2 threads, depths alternating, 2026-11-29, crate README) m = 2 was faster than m = 1
+/// in every pair at K = 100 with N = 2000–10000 (81–404 MB of P: 2–16 %), on average at K = 150–300 from
+/// 90 MB on, 7–21 % at K = 300 and 6–10 % at K = 600; it was slower at K = 50 (102 MB: 4–7 %) and with
+/// P ≤ 45 MB (partly cache-resident: N = 1000/K = 100 3–8 % slower, N = 500/K = 150 no faster). m = 4 was
+/// no better than m = 2. Every figure of the paper has N ≤ 500 and K ≈ 0.3 N (P ≤ 46 MB), so its results
+/// (and bits) are those of m = 1. Results for different m agree to rounding, not bit for bit (the
+/// Woodbury-form product rounds differently); for a given m they are bit-identical on every instruction
+/// set and thread count. [`RlsBank::set_defer`] overrides the choice.
+pub fn default_defer(kernel: Kernel, mean_k: f64, p_bytes: usize) -> usize {
     match kernel {
-        Kernel::Packed if mean_k >= DEFER_FROM_K as f64 => 2,
+        Kernel::Packed if mean_k >= DEFER_FROM_K as f64 && p_bytes >= DEFER_FROM_BYTES => 2,
         _ => 1,
     }
 }
@@ -230,7 +239,8 @@ impl RlsBank {
         } else {
             ptr[n] as f64 / n as f64
         };
-        bank.set_defer(default_defer(kernel, mean_k));
+        let p_bytes = crate::membw::packed_f64_bytes((0..n).map(|i| ptr[i + 1] - ptr[i]));
+        bank.set_defer(default_defer(kernel, mean_k, p_bytes));
         Ok(bank)
     }
 
@@ -686,26 +696,40 @@ impl VecTask for ChunkTask<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Kernel, Objective, RlsBank, default_defer};
+    use super::{DEFER_FROM_BYTES, Kernel, Objective, RlsBank, default_defer};
     use crate::kernels::FORCE_PORTABLE;
     use spikelearn_meanfield::Phi2;
     use std::sync::atomic::Ordering;
 
-    /// The default deferral depth follows the mean row length (m = 2 from K̄ = 256; exact packed kernel
-    /// only), and a new bank takes it from its own layout.
+    /// The default deferral depth is m = 2 for the exact packed kernel from K̄ = 100 and 64 MiB of packed
+    /// P, else 1, and a new bank takes it from its own layout.
     #[test]
-    fn default_defer_follows_the_mean_row_length() {
-        for (k, m) in [
-            (0.0, 1),
-            (150.0, 1),
-            (255.9, 1),
-            (256.0, 2),
-            (600.0, 2),
-            (1e4, 2),
+    fn default_defer_follows_row_length_and_size() {
+        let big = DEFER_FROM_BYTES;
+        for (k, bytes, m) in [
+            (0.0, 0, 1),
+            (150.0, 45_300_000, 1), // Figure 3: N = 500, K = 150
+            (99.9, 10 * big, 1),
+            (100.0, big - 1, 1),
+            (100.0, big, 2),
+            (300.0, 361_200_000, 2),
+            (1e4, usize::MAX, 2),
         ] {
-            assert_eq!(default_defer(Kernel::Packed, k), m, "K = {k}");
-            assert_eq!(default_defer(Kernel::PackedF32, k), 1, "f32, K = {k}");
-            assert_eq!(default_defer(Kernel::Reference, k), 1, "reference, K = {k}");
+            assert_eq!(
+                default_defer(Kernel::Packed, k, bytes),
+                m,
+                "K = {k}, {bytes} B"
+            );
+            assert_eq!(
+                default_defer(Kernel::PackedF32, k, bytes),
+                1,
+                "f32, K = {k}"
+            );
+            assert_eq!(
+                default_defer(Kernel::Reference, k, bytes),
+                1,
+                "reference, K = {k}"
+            );
         }
         let bank = |lens: &[usize], kernel| {
             let ptr: Vec<usize> = std::iter::once(0)
@@ -716,10 +740,14 @@ mod tests {
                 .collect();
             RlsBank::new(&ptr, 1.0, kernel).unwrap().defer()
         };
-        assert_eq!(bank(&[149, 151, 150], Kernel::Packed), 1);
-        assert_eq!(bank(&[250, 262, 300], Kernel::Packed), 2); // mean 270.7
-        assert_eq!(bank(&[200, 0, 500], Kernel::Packed), 1); // mean 233.3
-        assert_eq!(bank(&[600, 0, 1000], Kernel::PackedF32), 1);
+        // 737 rows of K = 150: 66.7 MB < 64 MiB; 745 rows: 67.5 MB ≥ 64 MiB (K(K+1)/2 · 8 = 90600 B a row)
+        assert_eq!(bank(&[150; 737], Kernel::Packed), 1);
+        assert_eq!(bank(&[150; 745], Kernel::Packed), 2);
+        // same bytes with a mean row length below 100: 1
+        let mut lens = vec![150; 745];
+        lens.extend(std::iter::repeat_n(0, 500)); // mean 90
+        assert_eq!(bank(&lens, Kernel::Packed), 1);
+        assert_eq!(bank(&[150; 745], Kernel::PackedF32), 1);
         assert_eq!(bank(&[], Kernel::Packed), 1);
     }
 

@@ -35,5 +35,5 @@ pub mod kernels;
 pub mod membw;
 mod simd;
 
-pub use bank::{DEFER_FROM_K, Kernel, Objective, RlsBank, default_defer};
+pub use bank::{DEFER_FROM_BYTES, DEFER_FROM_K, Kernel, Objective, RlsBank, default_defer};
 pub use error::RlsError;

@@ -15,11 +15,12 @@
 //! 2. Per case (N, K) ∈ {(200, 60), (500, 150), (1000, 300), (2000, 600), (10000, 100)}, kernel ∈ {reference
 //!    (`ref`), production (`prod`), production with f32 storage of P (`prod_f32`, `Kernel::PackedF32`, opt-in
 //!    reduced precision)}, threads ∈ {1, 2}: one sweep = one `RlsBank::step` over all N rows (drive objective, K
-//!    random distinct inputs per row; the production kernels at the bank's default deferral depth for K,
-//!    `spikelearn_rls::default_defer`, unless `--defer` lists depths). Samples are one deferral cycle each (m sweeps of the production
-//!    kernel: m − 1 read-only sweeps and one materialising sweep; one sweep of the reference), taken for
-//!    `--reps` × `--min-ms` ms after a warm-up cycle; the time per sweep is the median over samples (and the
-//!    best, which is less sensitive to other processes on a shared machine).
+//!    random distinct inputs per row; the production kernels at the bank's default deferral depth for K and
+//!    the size of P, `spikelearn_rls::default_defer`, unless `--defer` lists depths). Samples are one
+//!    deferral cycle each (m sweeps of the production kernel: m − 1 read-only sweeps and one materialising
+//!    sweep; one sweep of the reference), taken for `--reps` × `--min-ms` ms after a warm-up cycle; the time
+//!    per sweep is the median over samples (and the best, which is less sensitive to other processes on a
+//!    shared machine).
 //!    * neuron-updates/s = N / t;
 //!    * bound ratio = (N K(K+1)/2 · 8 bytes / B) / t: the time to read the packed f64 P matrices once at the
 //!      measured bandwidth over the measured time. Every element of P changes at every update, so an exact
@@ -93,7 +94,7 @@ usage: rls-bench [options]
   --k K                plastic inputs per row for every size
   --threads 1,2        thread counts
   --defer 1,4          deferral depths m of the production kernels (default: the bank's own
-                       choice for the case's K, spikelearn_rls::default_defer)
+                       choice for the case's K and P size, spikelearn_rls::default_defer)
   --kernels ref,prod,prod_f32
                        kernels to time
   --reps 5             sample groups per case
