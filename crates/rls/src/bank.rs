@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const DEFER_FROM_K: usize = 100;
 
 /// Size of the packed f64 P matrices (Σ_i K_i(K_i+1)/2 · 8 bytes) from which the exact packed kernel may
-/// defer its downdates by default ([`default_defer`]): 64 MiB, twice the last-level cache of the 2-core
-/// development VMs, so that every step streams P from memory.
+/// defer its downdates by default ([`default_defer`]): 64 MiB, twice the 32 MiB last-level cache of the AMD
+/// development VMs, so that every step streams P from memory (a fixed number, not read from the machine,
+/// so that the same seed gives the same bits everywhere).
 pub const DEFER_FROM_BYTES: usize = 64 << 20;
 
 /// Default number m of rank-1 downdates a new bank keeps pending before writing them into P, for a bank
