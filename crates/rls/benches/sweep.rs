@@ -11,6 +11,7 @@ use spikelearn_rls::kernels::{
     packed_deferred_product, packed_deferred_product_f32, packed_len, packed_materialise_product,
     packed_materialise_product_f32,
 };
+use spikelearn_rls::membw::packed_f64_bytes;
 use spikelearn_rls::{Kernel, Objective, RlsBank, default_defer};
 
 fn sweep(c: &mut Criterion) {
@@ -32,7 +33,11 @@ fn sweep(c: &mut Criterion) {
             (Kernel::Packed, 1),
             (
                 Kernel::Packed,
-                default_defer(Kernel::Packed, k as f64, n * k * (k + 1) / 2 * 8),
+                default_defer(
+                    Kernel::Packed,
+                    k as f64,
+                    packed_f64_bytes(std::iter::repeat_n(k, n)),
+                ),
             ),
             (Kernel::PackedF32, 1),
         ];
