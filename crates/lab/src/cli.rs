@@ -36,6 +36,10 @@ pub struct Args {
     /// Number of rayon worker threads (default: rayon's default, one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Run up to N independent trainings of the figure at once, each on threads / N worker threads
+    /// (default 1: one after the other on all threads). The results are the same for every N.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
     /// Compare metrics with data/published/NAME.toml; exit code 2 if a check fails.
     #[arg(long)]
     pub check: bool,
@@ -62,6 +66,7 @@ impl Default for Args {
             seed: 1,
             out: None,
             threads: None,
+            jobs: 1,
             check: false,
             dump_params: false,
             no_plots: false,
@@ -197,7 +202,10 @@ pub fn run_cli<E: Experiment>(args: &Args) -> anyhow::Result<Outcome> {
     }
     blas::limit_blas_threads();
 
-    let ctx = Ctx::for_cli(args.seed, profile, args.quiet);
+    if args.jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    let ctx = Ctx::for_cli(args.seed, profile, args.quiet).with_jobs(args.jobs);
     ctx.log(&format!(
         "{} ({}): profile {profile}, seed {}",
         E::NAME,
@@ -219,6 +227,7 @@ pub fn run_cli<E: Experiment>(args: &Args) -> anyhow::Result<Outcome> {
         "profile": profile,
         "seed": args.seed,
         "threads": threads,
+        "jobs": args.jobs,
         "params": serde_json::to_value(&params).context("serializing the parameters")?,
         "params_file": args.params.as_ref().map(|p| p.display().to_string()),
         "git_revision": git(&root, &["rev-parse", "HEAD"]),
@@ -346,9 +355,19 @@ mod tests {
 
     #[test]
     fn parse_args() {
-        let a = Args::try_parse_from(["x", "--quick", "--seed", "7", "--threads", "2"]).unwrap();
+        let a = Args::try_parse_from([
+            "x",
+            "--quick",
+            "--seed",
+            "7",
+            "--threads",
+            "2",
+            "--jobs",
+            "2",
+        ])
+        .unwrap();
         assert_eq!(a.profile().unwrap(), Profile::Quick);
-        assert_eq!((a.seed, a.threads), (7, Some(2)));
+        assert_eq!((a.seed, a.threads, a.jobs), (7, Some(2), 2));
         assert_eq!(Args::try_parse_from(["x"]).unwrap(), Args::default());
         assert!(Args::try_parse_from(["x", "--quick", "--full"]).is_err());
         Args::command().debug_assert();

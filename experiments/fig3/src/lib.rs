@@ -21,7 +21,9 @@ use spikelearn_lab::{
 use spikelearn_meanfield::quasistatic::synaptic_filter;
 use spikelearn_sim::protocol::{NetworkParams, ProtocolParams, Schedule, TrialStats, mean};
 use spikelearn_sim::{Input, Network, Theta};
-use spikelearn_targets::{ChaoticRateParams, OuParams, ProductOfSinesParams, TargetSpec};
+use spikelearn_targets::{
+    ChaoticRateParams, OuParams, ProductOfSinesParams, RepeatedTargets, TargetSpec,
+};
 use training::{
     BinnedRates, Trained, binned_rates, dense, loops_table, mean_over, permutation,
     quasi_static_accuracy, quasi_static_drive, quasi_static_rate_hz, test_drive, train_drive,
@@ -332,69 +334,132 @@ fn frac_key(q: f64) -> String {
     s.replace('.', "p")
 }
 
-/// Panel c: per q, `fraction_draws` trainings on independent draws of which neurons share the repeated
-/// pattern (q = 1, no repeated neuron, reuses the periodic family's test). Returns rows (q, all, random,
-/// repeated, spread of `all` over draws), each Pearson averaged over the draws.
-fn panel_c(s: &Setup<'_>, periodic: &FamilyResult) -> anyhow::Result<Vec<[f64; 5]>> {
+/// Panel c's draws: per fraction q, the repeated/random splits of the first family's targets (draw d of q
+/// number idx from stream `Other(1)`, index d · 1000 + idx, so draw 0 keeps the stream of single-draw runs).
+/// A q with no repeated neuron has nothing random about it: one split, no training of its own (its tests
+/// are the first family's).
+fn panel_c_draws(
+    s: &Setup<'_>,
+    periodic_targets: &Array2<f64>,
+) -> anyhow::Result<Vec<Vec<RepeatedTargets>>> {
     let p = s.p;
-    let n = p.network.n;
-    let mut rows = Vec::new();
+    let mut per_q = Vec::with_capacity(p.fractions.len());
     for (idx, &q) in p.fractions.iter().enumerate() {
-        let mut draws: Vec<[f64; 3]> = Vec::new();
+        let mut draws = Vec::new();
         for d in 0..p.fraction_draws {
-            // draw 0 keeps the stream index of the single-draw runs
             let stream = (d * 1000 + idx) as u64;
             let rep = spikelearn_targets::repeated_fraction(
-                periodic.targets.view(),
+                periodic_targets.view(),
                 q,
                 &mut s.ctx.rng(Stream::Other(1), stream),
             )?;
-            let tests = if rep.repeated.is_empty() {
-                periodic.tests.clone()
-            } else {
-                let input = s.input();
+            let done = rep.repeated.is_empty();
+            draws.push(rep);
+            if done {
+                break;
+            }
+        }
+        per_q.push(draws);
+    }
+    Ok(per_q)
+}
+
+/// Panel c rows (q, Pearson over all neurons, over the random ones, over the repeated ones, spread of the
+/// first over the draws), each Pearson averaged over the draws; `tests[q][d]` are draw d's test trials.
+fn panel_c_rows(
+    fractions: &[f64],
+    draws: &[Vec<RepeatedTargets>],
+    tests: &[Vec<&[TrialStats]>],
+    n: usize,
+) -> Vec<[f64; 5]> {
+    let all: Vec<usize> = (0..n).collect();
+    let mut rows = Vec::with_capacity(fractions.len());
+    for ((&q, reps), tests) in fractions.iter().zip(draws).zip(tests) {
+        let per_draw: Vec<[f64; 3]> = reps
+            .iter()
+            .zip(tests)
+            .map(|(rep, tests)| {
+                let nan_if_empty = |v: &[usize]| {
+                    if v.is_empty() {
+                        f64::NAN
+                    } else {
+                        pearson_over(tests, v)
+                    }
+                };
+                [
+                    pearson_over(tests, &all),
+                    nan_if_empty(&rep.random),
+                    nan_if_empty(&rep.repeated),
+                ]
+            })
+            .collect();
+        let avg = |c: usize| per_draw.iter().map(|r| r[c]).sum::<f64>() / per_draw.len() as f64;
+        let spread = per_draw
+            .iter()
+            .map(|r| r[0])
+            .fold(f64::NEG_INFINITY, f64::max)
+            - per_draw.iter().map(|r| r[0]).fold(f64::INFINITY, f64::min);
+        rows.push([q, avg(0), avg(1), avg(2), spread]);
+    }
+    rows
+}
+
+/// One training of a Figure 3 run: a target family (panels a, b; the first one also underlies panels c
+/// and d) or one draw of one panel-c fraction. They are independent of each other and run through
+/// [`Ctx::map_jobs`] (`--jobs`), with the same results for any number of jobs.
+enum Job<'a> {
+    Family {
+        key: String,
+        title: String,
+        targets: Array2<f64>,
+    },
+    Fraction {
+        q: f64,
+        draw: usize,
+        targets: &'a Array2<f64>,
+    },
+}
+
+/// What a [`Job`] returns.
+enum Done {
+    Family(Box<FamilyResult>),
+    Fraction(Vec<TrialStats>),
+}
+
+impl Setup<'_> {
+    fn run_job(&self, job: Job<'_>) -> anyhow::Result<Done> {
+        match job {
+            Job::Family {
+                key,
+                title,
+                targets,
+            } => Ok(Done::Family(Box::new(
+                self.run_family(key, title, targets)?,
+            ))),
+            Job::Fraction { q, draw, targets } => {
+                let p = self.p;
+                let input = self.input();
                 let mut tr = train_drive(
                     &p.network,
                     &p.protocol,
-                    &s.sched,
+                    &self.sched,
                     &input,
-                    rep.targets.view(),
-                    s.ctx,
-                    &format!("panel c q = {q}, draw {}: training", d + 1),
+                    targets.view(),
+                    self.ctx,
+                    &format!("panel c q = {q}, draw {}: training", draw + 1),
                 )?;
-                test_drive(
+                Ok(Done::Fraction(test_drive(
                     &mut tr.net,
-                    &s.sched,
+                    &self.sched,
                     &input,
-                    rep.targets.view(),
+                    targets.view(),
                     p.protocol.test_trials,
-                    s.ctx,
+                    self.ctx,
                     "panel c",
-                )?
-            };
-            let all: Vec<usize> = (0..n).collect();
-            let nan_if_empty = |v: &[usize]| {
-                if v.is_empty() {
-                    f64::NAN
-                } else {
-                    pearson_over(&tests, v)
-                }
-            };
-            draws.push([
-                pearson_over(&tests, &all),
-                nan_if_empty(&rep.random),
-                nan_if_empty(&rep.repeated),
-            ]);
-            if rep.repeated.is_empty() {
-                break; // nothing random about this q: one evaluation
+                )?))
             }
         }
-        let avg = |c: usize| draws.iter().map(|r| r[c]).sum::<f64>() / draws.len() as f64;
-        let spread = draws.iter().map(|r| r[0]).fold(f64::NEG_INFINITY, f64::max)
-            - draws.iter().map(|r| r[0]).fold(f64::INFINITY, f64::min);
-        rows.push([q, avg(0), avg(1), avg(2), spread]);
     }
-    Ok(rows)
 }
 
 /// Panel d: remove all outgoing synapses of a random fraction of the neurons of the trained periodic network
@@ -613,19 +678,49 @@ impl Experiment for Fig3 {
         };
         let mut rep = Report::new();
 
-        let mut fams = Vec::new();
+        // Every training of the run (the families, then panel c's draws) is one job; see `Job`.
+        let mut family_targets = Vec::with_capacity(p.families.len());
         for (idx, fam) in p.families.iter().enumerate() {
-            let key = fam.key.clone();
-            let targets = fam
-                .targets
-                .generate(
-                    n,
-                    sched.train.window,
-                    dt_ms,
-                    &mut ctx.rng(Stream::Targets, idx as u64),
-                )
-                .with_context(|| format!("generating the {key} targets"))?;
-            fams.push(s.run_family(key, fam.title.clone(), targets)?);
+            family_targets.push(
+                fam.targets
+                    .generate(
+                        n,
+                        sched.train.window,
+                        dt_ms,
+                        &mut ctx.rng(Stream::Targets, idx as u64),
+                    )
+                    .with_context(|| format!("generating the {} targets", fam.key))?,
+            );
+        }
+        let draws = panel_c_draws(&s, &family_targets[0])?;
+        let fraction_jobs = p.fractions.iter().zip(&draws).flat_map(|(&q, reps)| {
+            reps.iter()
+                .enumerate()
+                .filter(|(_, rep)| !rep.repeated.is_empty())
+                .map(move |(draw, rep)| Job::Fraction {
+                    q,
+                    draw,
+                    targets: &rep.targets,
+                })
+        });
+        let jobs: Vec<Job<'_>> = p
+            .families
+            .iter()
+            .zip(family_targets)
+            .map(|(fam, targets)| Job::Family {
+                key: fam.key.clone(),
+                title: fam.title.clone(),
+                targets,
+            })
+            .chain(fraction_jobs)
+            .collect();
+        let mut fams = Vec::with_capacity(p.families.len());
+        let mut fraction_tests = Vec::new();
+        for done in ctx.map_jobs(jobs, |job| s.run_job(job))? {
+            match done {
+                Done::Family(f) => fams.push(*f),
+                Done::Fraction(t) => fraction_tests.push(t),
+            }
         }
 
         let mut summary = Table::new("families");
@@ -715,7 +810,25 @@ impl Experiment for Fig3 {
         ));
 
         // panel c
-        let rows_c = panel_c(&s, &fams[0])?;
+        let mut trained = fraction_tests.iter();
+        let tests_c: Vec<Vec<&[TrialStats]>> = draws
+            .iter()
+            .map(|reps| {
+                reps.iter()
+                    .map(|rep| {
+                        if rep.repeated.is_empty() {
+                            fams[0].tests.as_slice()
+                        } else {
+                            trained
+                                .next()
+                                .expect("one training per draw with repeats")
+                                .as_slice()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let rows_c = panel_c_rows(&p.fractions, &draws, &tests_c, n);
         for r in &rows_c {
             rep.metric(&format!("frac_q{}_pearson", frac_key(r[0])), r[1]);
         }

@@ -10,7 +10,8 @@ fn quick_run_passes_published_checks() {
     assert!(out.out_dir.join("panel_d.csv").exists());
 }
 
-/// Same seed, `--threads 1` vs `--threads 2`: identical metrics (design.md §5). A tiny run keeps it short.
+/// Same seed, `--threads 1` vs `--threads 2` vs two trainings at once (`--jobs 2`, one thread each):
+/// identical metrics (design.md §5). A tiny run keeps it short.
 #[test]
 fn thread_count_does_not_change_metrics() {
     use spikelearn_lab::{Args, run_cli};
@@ -23,20 +24,23 @@ fn thread_count_does_not_change_metrics() {
          [protocol]\nloops = 2\ntest_trials = 1\n[network]\nn = 60\n",
     )
     .unwrap();
-    let run = |threads: usize| {
+    let run = |threads: usize, jobs: usize| {
         let args = Args {
             quick: true,
             seed: 3,
             threads: Some(threads),
+            jobs,
             params: Some(params.clone()),
-            out: Some(dir.join(format!("t{threads}"))),
+            out: Some(dir.join(format!("t{threads}j{jobs}"))),
             no_plots: true,
             quiet: true,
             ..Args::default()
         };
         run_cli::<fig3::Fig3>(&args).unwrap().metrics
     };
-    assert_eq!(run(1), run(2));
+    let one = run(1, 1);
+    assert_eq!(one, run(2, 1));
+    assert_eq!(one, run(2, 2));
 }
 
 /// Bad panel-c / panel-d draw counts are rejected by name before anything runs.
