@@ -499,18 +499,62 @@ impl Experiment for Fig1 {
         };
         let mut rep = Report::new();
 
-        let drive = train_and_test(
-            &setup,
-            Kind::Drive,
-            InitialWeights::Gaussian,
-            "drive training",
-        )?;
-        let rate = train_and_test(
-            &setup,
-            Kind::Rate,
-            InitialWeights::Gaussian,
-            "rate training",
-        )?;
+        // Supplement 2 trains from W0 = 0 with its own stimulus duration.
+        let sp = p.supplement2.then(|| Fig1Params {
+            protocol: ProtocolParams {
+                stim_ms: p.supp2_stim_ms,
+                ..p.protocol.clone()
+            },
+            ..p.clone()
+        });
+        let s2 = match &sp {
+            Some(sp) => Some(Setup {
+                p: sp,
+                ctx,
+                sched: sp.protocol.schedule(&grid)?,
+                stimulus,
+                drive_targets: &drive_targets,
+            }),
+            None => None,
+        };
+        // The two (four with supplement 2) trainings are independent jobs (`--jobs`; same results for any
+        // number).
+        let mut jobs = vec![
+            (
+                &setup,
+                Kind::Drive,
+                InitialWeights::Gaussian,
+                "drive training",
+            ),
+            (
+                &setup,
+                Kind::Rate,
+                InitialWeights::Gaussian,
+                "rate training",
+            ),
+        ];
+        if let Some(s2) = &s2 {
+            jobs.push((
+                s2,
+                Kind::Drive,
+                InitialWeights::Zero,
+                "supp2 drive training (W0 = 0)",
+            ));
+            jobs.push((
+                s2,
+                Kind::Rate,
+                InitialWeights::Zero,
+                "supp2 rate training (W0 = 0)",
+            ));
+        }
+        let mut outcomes = ctx
+            .map_jobs(jobs, |(s, kind, initial, label)| {
+                train_and_test(s, kind, initial, label)
+            })?
+            .into_iter();
+        let mut next = || outcomes.next().expect("one outcome per job");
+        let drive = next();
+        let rate = next();
         add_metrics(&mut rep, "drive", &drive);
         add_metrics(&mut rep, "rate", &rate);
         rep.metric(
@@ -578,34 +622,9 @@ impl Experiment for Fig1 {
         }
         rep.figure(fig);
 
-        if p.supplement2 {
-            let sp = Fig1Params {
-                protocol: ProtocolParams {
-                    stim_ms: p.supp2_stim_ms,
-                    ..p.protocol.clone()
-                },
-                ..p.clone()
-            };
-            let sched2 = sp.protocol.schedule(&grid)?;
-            let s2 = Setup {
-                p: &sp,
-                ctx,
-                sched: sched2,
-                stimulus,
-                drive_targets: &drive_targets,
-            };
-            let d0 = train_and_test(
-                &s2,
-                Kind::Drive,
-                InitialWeights::Zero,
-                "supp2 drive training (W0 = 0)",
-            )?;
-            let r0 = train_and_test(
-                &s2,
-                Kind::Rate,
-                InitialWeights::Zero,
-                "supp2 rate training (W0 = 0)",
-            )?;
+        if let Some(s2) = &s2 {
+            let d0 = next();
+            let r0 = next();
             add_metrics(&mut rep, "supp2_drive", &d0);
             add_metrics(&mut rep, "supp2_rate", &r0);
             let r0_test = rep
@@ -633,7 +652,7 @@ impl Experiment for Fig1 {
                         off,
                     )
                     .with_span(
-                        -(sched2.train.stim as f64) * dt_ms,
+                        -(s2.sched.train.stim as f64) * dt_ms,
                         0.0,
                         Color::LightBlue,
                     ),
@@ -647,7 +666,7 @@ impl Experiment for Fig1 {
                         off,
                     )
                     .with_span(
-                        -(sched2.train.stim as f64) * dt_ms,
+                        -(s2.sched.train.stim as f64) * dt_ms,
                         0.0,
                         Color::LightBlue,
                     ),

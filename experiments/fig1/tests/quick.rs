@@ -1,5 +1,5 @@
 //! Quick-size Figure 1 run checked against `data/published/fig1.toml` (profile "quick"), plus the
-//! determinism requirement: the same seed gives identical metrics with 1 and 2 threads.
+//! determinism requirement: the same seed gives identical metrics with 1 and 2 threads and 1 or 2 jobs.
 
 use spikelearn_lab::{Args, run_cli, run_quick_checked};
 
@@ -10,7 +10,7 @@ fn quick_run_passes_published_checks() {
     assert!(out.out_dir.join("fig1_supp2.png").exists());
 }
 
-/// Same seed, `--threads 1` vs `--threads 2`: identical metrics (RLS rows are independent and each row's
+/// Same seed, `--threads 1` vs `--threads 2` vs two trainings at once (`--jobs 2`): identical metrics (RLS rows are independent and each row's
 /// arithmetic is sequential; design.md §5). A reduced run (few loops) keeps this test short.
 #[test]
 fn thread_count_does_not_change_metrics() {
@@ -19,23 +19,27 @@ fn thread_count_does_not_change_metrics() {
     let params = dir.join("small.toml");
     std::fs::write(
         &params,
-        "rate_loops = 2\nsupplement2 = false\n[protocol]\nloops = 2\ntest_trials = 1\n[network]\nn = 100\n",
+        "rate_loops = 2\n[protocol]\nloops = 2\ntest_trials = 1\n[network]\nn = 100\n",
     )
     .unwrap();
-    let run = |threads: usize| {
+    let run = |threads: usize, jobs: usize| {
         let args = Args {
             quick: true,
             seed: 3,
             threads: Some(threads),
+            jobs,
             params: Some(params.clone()),
-            out: Some(dir.join(format!("t{threads}"))),
+            out: Some(dir.join(format!("t{threads}j{jobs}"))),
             no_plots: true,
             quiet: true,
             ..Args::default()
         };
         run_cli::<fig1::Fig1>(&args).unwrap().metrics
     };
-    assert_eq!(run(1), run(2));
+    let one = run(1, 1);
+    assert!(one.contains_key("supp2_rate_test_pearson_mean"));
+    assert_eq!(one, run(2, 1));
+    assert_eq!(one, run(2, 2));
 }
 
 /// Bad parameters fail before any simulation with a message naming the field.

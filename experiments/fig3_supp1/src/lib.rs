@@ -145,8 +145,8 @@ impl Experiment for Fig3Supp1 {
         let mut trace_panels = Vec::new();
         let mut raster_panels = Vec::new();
         let mut loop_series = Vec::new();
-        for (idx, &amp) in p.amps.iter().enumerate() {
-            let key = amp_key(amp);
+        // One training per amplitude, run as independent jobs (`--jobs`; same results for any number).
+        let runs = ctx.map_jobs(p.amps.clone(), |amp| {
             let spec = TargetSpec::ProductOfSines(ProductOfSinesParams {
                 fixed_amp: Some(amp),
                 ..p.targets
@@ -176,8 +176,12 @@ impl Experiment for Fig3Supp1 {
                 targets.view(),
                 p.protocol.test_trials,
                 ctx,
-                &key,
+                &amp_key(amp),
             )?;
+            Ok((targets, tr, tests))
+        })?;
+        for ((idx, &amp), (targets, tr, tests)) in p.amps.iter().enumerate().zip(runs) {
+            let key = amp_key(amp);
             let pearson = mean_over(&tests, |t| t.mean_pearson);
             let rate = mean_over(&tests, |t| t.rate_hz);
             let qs_target = quasi_static_rate_hz(targets.view());

@@ -733,29 +733,40 @@ impl Experiment for Fig3Supp2 {
                     }
                 }
             };
-        for &kind in &p.models {
-            let o = run_model(kind, p.lif, p.izhikevich)?;
-            let pear = add_metrics(&mut rep, &o);
-            outcomes.push((o, pear));
-        }
-        // gain scan: the same training at other unit conversions (everything else unchanged)
-        let mut scan: Vec<(ModelKind, f64, Outcome)> = Vec::new();
+        // The models' trainings and the gain scan's (the same training at other unit conversions,
+        // everything else unchanged) are independent jobs (`--jobs`; same results for any number).
+        let mut jobs: Vec<(ModelKind, Option<f64>)> = p.models.iter().map(|&k| (k, None)).collect();
         for (kind, gains) in [
             (ModelKind::Lif, &p.lif_gain_scan_mv),
             (ModelKind::Izhikevich, &p.izh_gain_scan),
         ] {
-            for &g in gains.iter() {
-                let lif = LifParams {
-                    gain_mv: g,
-                    ..p.lif
-                };
-                let izh = IzhikevichParams {
-                    gain: g,
-                    ..p.izhikevich
-                };
-                scan.push((kind, g, run_model(kind, lif, izh)?));
-            }
+            jobs.extend(gains.iter().map(|&g| (kind, Some(g))));
         }
+        let mut done = ctx
+            .map_jobs(jobs.clone(), |(kind, gain)| match gain {
+                None => run_model(kind, p.lif, p.izhikevich),
+                Some(g) => run_model(
+                    kind,
+                    LifParams {
+                        gain_mv: g,
+                        ..p.lif
+                    },
+                    IzhikevichParams {
+                        gain: g,
+                        ..p.izhikevich
+                    },
+                ),
+            })?
+            .into_iter();
+        for o in done.by_ref().take(p.models.len()) {
+            let pear = add_metrics(&mut rep, &o);
+            outcomes.push((o, pear));
+        }
+        let scan: Vec<(ModelKind, f64, Outcome)> = jobs[p.models.len()..]
+            .iter()
+            .zip(done)
+            .map(|(&(kind, g), o)| (kind, g.expect("scan jobs carry a gain"), o))
+            .collect();
         if !scan.is_empty() {
             let default_gain = |k: ModelKind| {
                 if k == ModelKind::Lif {

@@ -11,7 +11,7 @@ fn quick_run_passes_published_checks() {
     assert!(out.out_dir.join("izh_cell_types.csv").exists());
 }
 
-/// Same seed, `--threads 1` vs `--threads 2`: identical metrics (design.md §5). A reduced run (N = 50, two
+/// Same seed, `--threads 1` vs `--threads 2` vs two trainings at once (`--jobs 2`): identical metrics (design.md §5). A reduced run (N = 50, two
 /// loops, every model, a one-point gain scan) keeps this short.
 #[test]
 fn thread_count_does_not_change_metrics() {
@@ -25,25 +25,27 @@ fn thread_count_does_not_change_metrics() {
          window_ms = 400.0\n[network]\nn = 50\n",
     )
     .unwrap();
-    let run = |threads: usize| {
+    let run = |threads: usize, jobs: usize| {
         let args = Args {
             quick: true,
             seed: 5,
             threads: Some(threads),
+            jobs,
             params: Some(params.clone()),
-            out: Some(dir.join(format!("t{threads}"))),
+            out: Some(dir.join(format!("t{threads}j{jobs}"))),
             no_plots: true,
             quiet: true,
             ..Args::default()
         };
         run_cli::<fig3_supp2::Fig3Supp2>(&args).unwrap().metrics
     };
-    let a = run(1);
+    let a = run(1, 1);
     assert!(
         a.contains_key("izh_lts_test_pearson_mean")
             && a.contains_key("lif_gain5_test_pearson_mean")
     );
-    assert_eq!(a, run(2));
+    assert_eq!(a, run(2, 1));
+    assert_eq!(a, run(2, 2));
 }
 
 #[test]

@@ -202,8 +202,8 @@ impl Experiment for Fig3Supp3 {
         let mut trace_panels = Vec::new();
         let mut raster_panels = Vec::new();
         let mut loop_series = Vec::new();
-        for (idx, &sd) in p.noise_sds.iter().enumerate() {
-            let key = sd_key(sd);
+        // One training per noise level, run as independent jobs (`--jobs`; same results for any number).
+        let runs = ctx.map_jobs(p.noise_sds.clone(), |sd| {
             // noise as trial steps × N (row k−1 added at trial step k)
             let noise: Array2<f64> = unit.t().mapv(|z| sd * z);
             let input = Input {
@@ -211,12 +211,6 @@ impl Experiment for Fig3Supp3 {
                 bias: None,
                 noise: (sd > 0.0).then(|| noise.view()),
             };
-            let win_noise: Array2<f64> = noise.slice(s![k_off..k_off + window, ..]).t().to_owned();
-            // quasi-static solvability of U = W V with V = φ1(f + η) on the window
-            let v = (&targets + &win_noise).mapv(phi1);
-            let v_binned = bin_average(v.view(), bin)?;
-            let sol = solve_masked(u_binned.view(), v_binned.view(), &mask, ridge)?;
-
             let mut tr = train_drive(
                 &p.network,
                 &p.protocol,
@@ -233,8 +227,18 @@ impl Experiment for Fig3Supp3 {
                 targets.view(),
                 p.protocol.test_trials,
                 ctx,
-                &key,
+                &sd_key(sd),
             )?;
+            Ok((noise, tr, tests))
+        })?;
+        for ((idx, &sd), (noise, tr, tests)) in p.noise_sds.iter().enumerate().zip(runs) {
+            let key = sd_key(sd);
+            let win_noise: Array2<f64> = noise.slice(s![k_off..k_off + window, ..]).t().to_owned();
+            // quasi-static solvability of U = W V with V = φ1(f + η) on the window
+            let v = (&targets + &win_noise).mapv(phi1);
+            let v_binned = bin_average(v.view(), bin)?;
+            let sol = solve_masked(u_binned.view(), v_binned.view(), &mask, ridge)?;
+
             let pearson = mean_over(&tests, |t| t.mean_pearson);
             let rate = mean_over(&tests, |t| t.rate_hz);
             let active = mean_over(&tests, |t| {
