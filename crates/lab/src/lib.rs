@@ -4,10 +4,11 @@
 //! [`Report`]) and its binary calls [`main`]. The harness then
 //!
 //! - parses the shared command line ([`Args`]: `--quick | --full`, `--params FILE.toml`, `--seed`,
-//!   `--out DIR`, `--threads N`, `--check`, `--dump-params`, `--no-plots`, `--quiet`, `--published`);
+//!   `--out DIR`, `--threads N`, `--jobs N`, `--check`, `--dump-params`, `--no-plots`, `--quiet`,
+//!   `--published`);
 //! - builds the parameters (profile defaults, TOML deep-merged over them, [`Validate`]d once);
-//! - hands the run a [`Ctx`] with one reproducible ChaCha8 stream per purpose ([`Ctx::rng`]), progress bars
-//!   and logging;
+//! - hands the run a [`Ctx`] with one reproducible ChaCha8 stream per purpose ([`Ctx::rng`]), progress bars,
+//!   logging and [`Ctx::map_jobs`], which runs independent trainings `--jobs` at a time;
 //! - writes `<table>.csv`, `metrics.json`, `run.json`, `<array>.npy`, `<figure>.png` and `<figure>.svg`
 //!   atomically (a failed run leaves the previous output directory untouched);
 //! - with `--check`, compares the metrics with `data/published/<NAME>.toml` ([`check_metrics`]) and exits
