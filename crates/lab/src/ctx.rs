@@ -187,11 +187,11 @@ impl Ctx {
     ///
     /// This is for independent trainings of one run (families, draws, sweep points). Each concurrent job
     /// runs in its own rayon pool of ⌊T / J⌋ threads (at least 1), T being the threads of the calling pool
-    /// (`--threads`) and J the number of jobs at once. On the 2-core development VM two Figure 3 trainings
-    /// on one thread each, side by side, finished 7–12 % sooner than one after the other on two threads
-    /// (the learning streams P at the per-core rate either way, and a single-threaded simulation needs no
-    /// fork-join); with many cores, J trainings at a few threads each use a memory-bound machine far better
-    /// than one training on all of them.
+    /// (`--threads`) and J the number of jobs at once. On the 2-core development VM, `--jobs 2` ran the
+    /// quick-size figures (N = 200, P in cache) 1.3–1.6× faster than one training after the other on two
+    /// threads: a single-threaded training pays no fork-join per step. At N = 500, where P streams from
+    /// memory at the per-core rate either way, it made no difference beyond the host's noise (README,
+    /// Performance). With more cores than one memory-bound training can use, jobs are what fills them.
     ///
     /// **Determinism.** `f` must compute its result from its item, its captures and the context's seeded
     /// streams ([`Ctx::rng`]) only. Every training here gives the same bits for every thread count, so the
