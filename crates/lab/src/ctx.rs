@@ -248,27 +248,19 @@ impl Ctx {
                 });
             }
         });
-        let results: Vec<Option<anyhow::Result<R>>> = results
-            .into_iter()
-            .map(|m| {
-                m.into_inner()
-                    .expect("no job panics while holding a result")
-            })
-            .collect();
-        if results.iter().any(|r| matches!(r, Some(Err(_)))) {
-            let first = results
-                .into_iter()
-                .find_map(|r| r.and_then(Result::err))
-                .expect("an error is present");
-            return Err(first);
+        // In item order the first failing item comes before any item that never started (see Errors).
+        let mut out = Vec::with_capacity(n);
+        for r in results {
+            match r
+                .into_inner()
+                .expect("no job panics while holding a result")
+            {
+                Some(Ok(v)) => out.push(v),
+                Some(Err(e)) => return Err(e),
+                None => unreachable!("an item was skipped although no earlier item failed"),
+            }
         }
-        Ok(results
-            .into_iter()
-            .map(|r| {
-                r.and_then(Result::ok)
-                    .expect("without an error every item ran")
-            })
-            .collect())
+        Ok(out)
     }
 }
 
