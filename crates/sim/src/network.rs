@@ -46,6 +46,29 @@ impl Trial {
     pub fn k_off(&self) -> usize {
         self.pre + self.stim
     }
+    /// Window step j = k − k_off of trial step k, or `None` outside the target window.
+    pub fn window_step(&self, k: usize) -> Option<usize> {
+        (self.phase(k) == Phase::Window).then(|| k - self.k_off())
+    }
+}
+
+/// The learning-step rule of every time loop (paper-spec §13, the authors' code): a step learns when it is
+/// window step j with j ≥ 2 and j a multiple of the learner's interval `every` (in steps). Returns that j.
+pub(crate) fn learning_step(window_step: Option<usize>, every: usize) -> Option<usize> {
+    window_step.filter(|&j| j >= 2 && j % every.max(1) == 0)
+}
+
+/// A run diverged when its state vector has a non-finite entry: the error names the step and the first
+/// such neuron.
+pub(crate) fn check_finite(step: usize, values: &[f64]) -> Result<(), SimError> {
+    match values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((neuron, &value)) => Err(SimError::Diverged {
+            step,
+            neuron,
+            value,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Which part of the trial a step belongs to.
@@ -297,18 +320,10 @@ impl<M: NeuronModel> Network<M> {
                     self.w.add_column(j, self.inv_tau_s, &mut self.u);
                 }
             }
-            if let Some((i, &v)) = self.u.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(SimError::Diverged {
-                    step: k,
-                    neuron: i,
-                    value: v,
-                });
-            }
+            check_finite(k, &self.u)?;
             // 5. learning
-            let window_step = (phase == Phase::Window).then(|| k - k_off);
-            if let (Some(j), Some(l)) = (window_step, learner.as_deref_mut())
-                && j >= 2
-                && j % every == 0
+            let window_step = trial.window_step(k);
+            if let (Some(j), Some(l)) = (learning_step(window_step, every), learner.as_deref_mut())
             {
                 l.learn(j, &self.r, &self.ext, &mut self.w)?;
                 self.u_stale = true;
@@ -332,5 +347,49 @@ impl<M: NeuronModel> Network<M> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Trial of 2 + 3 + 7 + 1 steps: the window holds trial steps 6..=12 (j = 1..=7). With every = 2 the
+    /// learning steps are j = 2, 4, 6 (j ≥ 2 and a multiple of the interval; paper-spec §13), with every = 1
+    /// j = 2..=7, and no step learns outside the window.
+    #[test]
+    fn learning_steps_follow_the_window_rule() {
+        let trial = Trial {
+            pre: 2,
+            stim: 3,
+            window: 7,
+            post: 1,
+        };
+        let window: Vec<_> = (1..=trial.len())
+            .filter_map(|k| trial.window_step(k))
+            .collect();
+        assert_eq!(window, (1..=7).collect::<Vec<_>>());
+        assert_eq!(trial.window_step(5), None);
+        assert_eq!(trial.window_step(6), Some(1));
+        assert_eq!(trial.window_step(13), None);
+        let learn = |every| -> Vec<usize> {
+            (1..=trial.len())
+                .filter_map(|k| learning_step(trial.window_step(k), every))
+                .collect()
+        };
+        assert_eq!(learn(2), vec![2, 4, 6]);
+        assert_eq!(learn(1), vec![2, 3, 4, 5, 6, 7]);
+        assert_eq!(learn(0), learn(1), "an interval of 0 counts as 1");
+    }
+
+    #[test]
+    fn divergence_names_step_and_first_neuron() {
+        assert!(check_finite(3, &[0.0, 1.0]).is_ok());
+        match check_finite(7, &[0.0, f64::INFINITY, f64::NAN]) {
+            Err(SimError::Diverged {
+                step: 7, neuron: 1, ..
+            }) => {}
+            other => panic!("expected Diverged at step 7, neuron 1, got {other:?}"),
+        }
     }
 }

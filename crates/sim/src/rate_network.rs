@@ -11,7 +11,7 @@
 //! the same [`Input`] (assembled by the same code), the same [`Learner`] plug-in with the same
 //! learning-step rule, and the same [`Recorder`]s through the same [`StepView`].
 
-use crate::network::{Input, Phase, StepView, Trial};
+use crate::network::{Input, StepView, Trial, check_finite, learning_step};
 use crate::{Learner, Recorder, SimError, SparseRows};
 use rand::RngCore;
 use rand_distr::{Distribution, StandardNormal};
@@ -239,18 +239,10 @@ impl RateNetwork {
             }
             // 3. rates and recurrent input
             self.sync();
-            if let Some((i, &v)) = self.x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(SimError::Diverged {
-                    step: k,
-                    neuron: i,
-                    value: v,
-                });
-            }
+            check_finite(k, &self.x)?;
             // 4. learning
-            let window_step = (phase == Phase::Window).then(|| k - k_off);
-            if let (Some(j), Some(l)) = (window_step, learner.as_deref_mut())
-                && j >= 2
-                && j % every == 0
+            let window_step = trial.window_step(k);
+            if let (Some(j), Some(l)) = (learning_step(window_step, every), learner.as_deref_mut())
             {
                 l.learn(j, &self.r, &self.ext, &mut self.w)?;
             }
