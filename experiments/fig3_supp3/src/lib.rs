@@ -202,6 +202,26 @@ impl Experiment for Fig3Supp3 {
         let mut trace_panels = Vec::new();
         let mut raster_panels = Vec::new();
         let mut loop_series = Vec::new();
+        // Quasi-static solvability of U = W V with V = φ1(f + η) on the window, per noise level. It needs no
+        // training, so it runs (and fails, if it must) before the trainings.
+        let fits = p
+            .noise_sds
+            .iter()
+            .map(|&sd| -> anyhow::Result<_> {
+                // the window of the noise added below, N × window (row k−1 of `noise` at trial step k)
+                let win_noise: Array2<f64> =
+                    unit.slice(s![.., k_off..k_off + window]).mapv(|z| sd * z);
+                let v = (&targets + &win_noise).mapv(phi1);
+                let sol = solve_masked(
+                    u_binned.view(),
+                    bin_average(v.view(), bin)?.view(),
+                    &mask,
+                    ridge,
+                )
+                .with_context(|| format!("quasi-static fit at noise s.d. {sd}"))?;
+                Ok((win_noise, sol))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         // One training per noise level, run as independent jobs (`--jobs`; same results for any number).
         let runs = ctx.map_jobs(p.noise_sds.clone(), |sd| {
             // noise as trial steps × N (row k−1 added at trial step k)
@@ -229,16 +249,15 @@ impl Experiment for Fig3Supp3 {
                 ctx,
                 &sd_key(sd),
             )?;
-            Ok((noise, tr, tests))
+            Ok((tr, tests))
         })?;
-        for ((idx, &sd), (noise, tr, tests)) in p.noise_sds.iter().enumerate().zip(runs) {
+        for ((idx, &sd), ((tr, tests), (win_noise, sol))) in p
+            .noise_sds
+            .iter()
+            .enumerate()
+            .zip(runs.into_iter().zip(fits))
+        {
             let key = sd_key(sd);
-            let win_noise: Array2<f64> = noise.slice(s![k_off..k_off + window, ..]).t().to_owned();
-            // quasi-static solvability of U = W V with V = φ1(f + η) on the window
-            let v = (&targets + &win_noise).mapv(phi1);
-            let v_binned = bin_average(v.view(), bin)?;
-            let sol = solve_masked(u_binned.view(), v_binned.view(), &mask, ridge)?;
-
             let pearson = mean_over(&tests, |t| t.mean_pearson);
             let rate = mean_over(&tests, |t| t.rate_hz);
             let active = mean_over(&tests, |t| {
