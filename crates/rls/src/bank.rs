@@ -3,7 +3,7 @@
 use crate::RlsError;
 use crate::kernels::{
     Elem, VecTask, deferred_product_v, dense_update, dot_v, downdate_s, materialise_product_v,
-    packed_len, with_isa,
+    with_isa,
 };
 use crate::simd::F8;
 use spikelearn_meanfield::Transfer;
@@ -89,6 +89,14 @@ pub enum Kernel {
 }
 
 impl Kernel {
+    /// The kernel's name in parameter files (its serde name): `reference`, `packed` or `packed_f32`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Reference => "reference",
+            Kernel::Packed => "packed",
+            Kernel::PackedF32 => "packed_f32",
+        }
+    }
     /// Whether the kernel uses packed symmetric storage (and the pending-downdate machinery).
     fn is_packed(self) -> bool {
         matches!(self, Kernel::Packed | Kernel::PackedF32)
@@ -168,10 +176,34 @@ impl RlsBank {
             ));
         }
         let n = ptr.len() - 1;
-        let size = |k: usize| match kernel {
-            Kernel::Reference => k * k,
-            Kernel::Packed | Kernel::PackedF32 => packed_len(k),
+        // Values per row (K² dense, K(K+1)/2 = `packed_len` packed), in 128 bits so that an impossible size
+        // is reported, not wrapped.
+        let size = |k: usize| -> u128 {
+            let k = k as u128;
+            match kernel {
+                Kernel::Reference => k * k,
+                Kernel::Packed | Kernel::PackedF32 => k * (k + 1) / 2,
+            }
         };
+        let elem_bytes: u128 = match kernel {
+            Kernel::PackedF32 => 4,
+            Kernel::Reference | Kernel::Packed => 8,
+        };
+        let values: u128 = (0..n).map(|i| size(ptr[i + 1] - ptr[i])).sum();
+        let alloc_error = || RlsError::Alloc {
+            rows: n,
+            mean_k: if n == 0 {
+                0.0
+            } else {
+                ptr[n] as f64 / n as f64
+            },
+            kernel,
+            bytes: values * elem_bytes,
+        };
+        // isize::MAX bytes is the most any allocation may hold
+        if values * elem_bytes > isize::MAX as u128 {
+            return Err(alloc_error());
+        }
         let mut p_off = Vec::with_capacity(n + 1);
         let mut total = 0usize;
         let mut max_k = 0;
@@ -179,14 +211,14 @@ impl RlsBank {
             p_off.push(total);
             let k = ptr[i + 1] - ptr[i];
             max_k = max_k.max(k);
-            total += size(k);
+            total += size(k) as usize;
         }
         p_off.push(total);
         let mut p = Vec::new();
         let mut p32 = Vec::new();
         match kernel {
             Kernel::Reference => {
-                p = p_storage(total);
+                p = p_storage(total).ok_or_else(alloc_error)?;
                 for i in 0..n {
                     let k = ptr[i + 1] - ptr[i];
                     let m = &mut p[p_off[i]..p_off[i + 1]];
@@ -194,11 +226,11 @@ impl RlsBank {
                 }
             }
             Kernel::Packed => {
-                p = p_storage(total);
+                p = p_storage(total).ok_or_else(alloc_error)?;
                 init_packed(&mut p, ptr, &p_off, lambda);
             }
             Kernel::PackedF32 => {
-                p32 = p_storage(total);
+                p32 = p_storage(total).ok_or_else(alloc_error)?;
                 init_packed(&mut p32, ptr, &p_off, lambda);
             }
         }
@@ -417,13 +449,14 @@ impl RlsBank {
 /// (`madvise(MADV_HUGEPAGE)` before the pages are first touched): every step streams all of P, and with
 /// 4 KiB pages that is one TLB miss per 512 f64 values; 2 MiB pages remove almost all of them. Only a
 /// hint: where the kernel's THP setting is `never`, or no huge page is free, the pages stay 4 KiB and
-/// nothing else changes (the contents are the same zeros either way).
-fn p_storage<T: Copy + Default>(len: usize) -> Vec<T> {
-    let mut v: Vec<T> = Vec::with_capacity(len);
+/// nothing else changes (the contents are the same zeros either way). `None` when the allocation is refused.
+fn p_storage<T: Copy + Default>(len: usize) -> Option<Vec<T>> {
+    let mut v: Vec<T> = Vec::new();
+    v.try_reserve_exact(len).ok()?;
     #[cfg(target_os = "linux")]
     advise_huge_pages(v.as_ptr() as usize, len * std::mem::size_of::<T>());
     v.resize(len, T::default());
-    v
+    Some(v)
 }
 
 /// `madvise(MADV_HUGEPAGE)` on the 2 MiB-aligned part of [addr, addr + bytes) (a no-op below 4 MiB).
@@ -698,9 +731,65 @@ impl VecTask for ChunkTask<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::{DEFER_FROM_BYTES, Kernel, Objective, RlsBank, default_defer};
+    use crate::RlsError;
     use crate::kernels::FORCE_PORTABLE;
     use spikelearn_meanfield::Phi2;
     use std::sync::atomic::Ordering;
+
+    /// P matrices that cannot exist are a clear error naming their size, not an abort. K = 2³² inputs on one
+    /// row: K(K+1)/2 · 8 bytes ≈ 7.4e19 exceeds isize::MAX (no allocation is attempted), for every kernel.
+    /// K = 2²⁵: 8 · K(K+1)/2 ≈ 4.5e15 bytes (4.5 PB), more than any 48-bit address space holds and, under
+    /// the kernel's heuristic overcommit (mode 0), far more than RAM + swap, so the system refuses it.
+    #[test]
+    fn impossible_p_storage_is_an_error_naming_its_size() {
+        for kernel in [Kernel::Reference, Kernel::Packed, Kernel::PackedF32] {
+            match RlsBank::new(&[0, 1 << 32], 1.0, kernel) {
+                Err(RlsError::Alloc {
+                    rows: 1,
+                    mean_k,
+                    kernel: got,
+                    bytes,
+                }) => {
+                    assert_eq!(mean_k, 4294967296.0);
+                    assert_eq!(got, kernel);
+                    assert!(bytes > isize::MAX as u128, "{bytes}");
+                }
+                Err(e) => panic!("{kernel:?}: wrong error {e}"),
+                Ok(_) => panic!("{kernel:?}: a bank of 2^32 inputs was built"),
+            }
+        }
+        let overcommit =
+            std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap_or_default();
+        if overcommit.trim() != "1" {
+            let k: u128 = 1 << 25;
+            let Err(err) = RlsBank::new(&[0, 1 << 25], 1.0, Kernel::Packed) else {
+                panic!("4.5 PB allocated")
+            };
+            assert_eq!(
+                err,
+                RlsError::Alloc {
+                    rows: 1,
+                    mean_k: (1u64 << 25) as f64,
+                    kernel: Kernel::Packed,
+                    bytes: 8 * k * (k + 1) / 2,
+                }
+            );
+            let msg = err.to_string();
+            assert!(
+                msg.contains("4503599.8 GB") && msg.contains("packed_f32"),
+                "{msg}"
+            );
+        }
+    }
+
+    /// `Kernel::name` is the name parameter files use (the serde name).
+    #[test]
+    fn kernel_names_are_the_serde_names() {
+        for k in [Kernel::Reference, Kernel::Packed, Kernel::PackedF32] {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.name()));
+        }
+    }
 
     /// The default deferral depth is m = 2 for the exact packed kernel from K̄ = 100 and 64 MiB of packed
     /// P, else 1, and a new bank takes it from its own layout.

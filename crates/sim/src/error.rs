@@ -44,6 +44,13 @@ pub enum SimError {
         /// Its value.
         value: f64,
     },
+    /// The RLS learner could not be set up (a bad λ, or P matrices too large to allocate).
+    #[error("could not set up the RLS learner")]
+    LearnerSetup {
+        /// Underlying RLS error.
+        #[source]
+        source: spikelearn_rls::RlsError,
+    },
     /// The learning rule failed.
     #[error("learning failed at window step {step}: {source}")]
     Learn {

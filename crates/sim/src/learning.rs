@@ -58,7 +58,7 @@ impl RlsLearner {
     ) -> Result<Self, SimError> {
         let n = w.n();
         let bank = RlsBank::new(&w.ptr, lambda, kernel)
-            .map_err(|e| SimError::Learn { step: 0, source: e })?;
+            .map_err(|source| SimError::LearnerSetup { source })?;
         if every == 0 {
             return Err(SimError::OutOfRange {
                 field: "learn_every_ms",

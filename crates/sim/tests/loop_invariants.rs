@@ -192,3 +192,29 @@ fn stimulus_shape_error_names_the_input() {
         .unwrap_err();
     assert!(e.to_string().contains("stimulus"));
 }
+
+/// A learner that cannot be built says so, with the RLS reason as its source (here λ = 0; P matrices too
+/// large to allocate are tested in spikelearn-rls, `impossible_p_storage_is_an_error_naming_its_size`).
+#[test]
+fn learner_setup_errors_name_the_reason() {
+    use spikelearn_sim::SimError;
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let w = SparseRows::gaussian(10, 0.3, 1.0, false, &mut rng).unwrap();
+    let targets = Array2::<f64>::zeros((10, 4));
+    let Err(e) = RlsLearner::new(
+        &w,
+        0.0,
+        2,
+        LearnMode::Drive,
+        Kernel::Packed,
+        &[targets.view()],
+    ) else {
+        panic!("lambda = 0 accepted")
+    };
+    match &e {
+        SimError::LearnerSetup { source } => {
+            assert!(source.to_string().contains("lambda"), "{source}")
+        }
+        other => panic!("wrong error {other}"),
+    }
+}
