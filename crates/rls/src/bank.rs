@@ -190,7 +190,8 @@ impl RlsBank {
             Kernel::Reference | Kernel::Packed => 8,
         };
         let values: u128 = (0..n).map(|i| size(ptr[i + 1] - ptr[i])).sum();
-        let alloc_error = || RlsError::Alloc {
+        let bytes = values * elem_bytes;
+        let alloc_error = |available| RlsError::Alloc {
             rows: n,
             mean_k: if n == 0 {
                 0.0
@@ -198,11 +199,18 @@ impl RlsBank {
                 ptr[n] as f64 / n as f64
             },
             kernel,
-            bytes: values * elem_bytes,
+            bytes,
+            available,
         };
         // isize::MAX bytes is the most any allocation may hold
-        if values * elem_bytes > isize::MAX as u128 {
-            return Err(alloc_error());
+        if bytes > isize::MAX as u128 {
+            return Err(alloc_error(None));
+        }
+        // More than the system can give without swapping: refuse now rather than be killed mid-way.
+        if let Some(avail) = mem_available()
+            && bytes > avail
+        {
+            return Err(alloc_error(Some(avail)));
         }
         let mut p_off = Vec::with_capacity(n + 1);
         let mut total = 0usize;
@@ -218,7 +226,7 @@ impl RlsBank {
         let mut p32 = Vec::new();
         match kernel {
             Kernel::Reference => {
-                p = p_storage(total).ok_or_else(alloc_error)?;
+                p = p_storage(total).ok_or_else(|| alloc_error(None))?;
                 for i in 0..n {
                     let k = ptr[i + 1] - ptr[i];
                     let m = &mut p[p_off[i]..p_off[i + 1]];
@@ -226,11 +234,11 @@ impl RlsBank {
                 }
             }
             Kernel::Packed => {
-                p = p_storage(total).ok_or_else(alloc_error)?;
+                p = p_storage(total).ok_or_else(|| alloc_error(None))?;
                 init_packed(&mut p, ptr, &p_off, lambda);
             }
             Kernel::PackedF32 => {
-                p32 = p_storage(total).ok_or_else(alloc_error)?;
+                p32 = p_storage(total).ok_or_else(|| alloc_error(None))?;
                 init_packed(&mut p32, ptr, &p_off, lambda);
             }
         }
@@ -443,6 +451,20 @@ impl RlsBank {
         }
         Ok(())
     }
+}
+
+/// Bytes of memory the system can still give without swapping: `MemAvailable` of `/proc/meminfo` on Linux,
+/// `None` where that is unknown.
+fn mem_available() -> Option<u128> {
+    parse_mem_available(&std::fs::read_to_string("/proc/meminfo").ok()?)
+}
+
+/// The `MemAvailable:  N kB` line of a `/proc/meminfo` text, in bytes.
+fn parse_mem_available(meminfo: &str) -> Option<u128> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let mut it = line["MemAvailable:".len()..].split_whitespace();
+    let kb: u128 = it.next()?.parse().ok()?;
+    (it.next() == Some("kB")).then_some(kb * 1024)
 }
 
 /// Zero-filled storage for the P matrices. On Linux, transparent huge pages are requested for it
@@ -738,8 +760,9 @@ mod tests {
 
     /// P matrices that cannot exist are a clear error naming their size, not an abort. K = 2³² inputs on one
     /// row: K(K+1)/2 · 8 bytes ≈ 7.4e19 exceeds isize::MAX (no allocation is attempted), for every kernel.
-    /// K = 2²⁵: 8 · K(K+1)/2 ≈ 4.5e15 bytes (4.5 PB), more than any 48-bit address space holds and, under
-    /// the kernel's heuristic overcommit (mode 0), far more than RAM + swap, so the system refuses it.
+    /// K = 2²⁵: 8 · K(K+1)/2 ≈ 4.5e15 bytes (4.5 PB), more than the memory Linux reports available (and,
+    /// where none is reported, more than any 48-bit address space holds and, under heuristic overcommit,
+    /// far more than RAM + swap, so the allocation is refused).
     #[test]
     fn impossible_p_storage_is_an_error_naming_its_size() {
         for kernel in [Kernel::Reference, Kernel::Packed, Kernel::PackedF32] {
@@ -749,6 +772,7 @@ mod tests {
                     mean_k,
                     kernel: got,
                     bytes,
+                    available: None,
                 }) => {
                     assert_eq!(mean_k, 4294967296.0);
                     assert_eq!(got, kernel);
@@ -765,20 +789,37 @@ mod tests {
             let Err(err) = RlsBank::new(&[0, 1 << 25], 1.0, Kernel::Packed) else {
                 panic!("4.5 PB allocated")
             };
-            assert_eq!(
-                err,
+            match &err {
                 RlsError::Alloc {
                     rows: 1,
-                    mean_k: (1u64 << 25) as f64,
+                    mean_k,
                     kernel: Kernel::Packed,
-                    bytes: 8 * k * (k + 1) / 2,
+                    bytes,
+                    ..
+                } => {
+                    assert_eq!(*mean_k, (1u64 << 25) as f64);
+                    assert_eq!(*bytes, 8 * k * (k + 1) / 2);
                 }
-            );
+                e => panic!("wrong error {e}"),
+            }
             let msg = err.to_string();
             assert!(
                 msg.contains("4503599.8 GB") && msg.contains("packed_f32"),
                 "{msg}"
             );
+        }
+    }
+
+    /// `MemAvailable` is read from its `/proc/meminfo` line in kB; anything else is unknown, not zero.
+    #[test]
+    fn mem_available_parses_meminfo() {
+        let text = "MemTotal:       24542324 kB\nMemFree:        23772136 kB\nMemAvailable:   24216024 kB\n";
+        assert_eq!(super::parse_mem_available(text), Some(24216024 * 1024));
+        assert_eq!(super::parse_mem_available("MemTotal: 1 kB\n"), None);
+        assert_eq!(super::parse_mem_available("MemAvailable: lots kB\n"), None);
+        assert_eq!(super::parse_mem_available("MemAvailable: 12 MB\n"), None);
+        if cfg!(target_os = "linux") {
+            assert!(super::mem_available().is_some_and(|b| b > 0));
         }
     }
 

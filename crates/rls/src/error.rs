@@ -26,15 +26,21 @@ pub enum RlsError {
     /// The CSR row pointer is not monotone or does not start at 0.
     #[error("rls: malformed row pointer: {0}")]
     Layout(String),
-    /// The P matrices could not be allocated (their size overflows the address space or the system refused
-    /// the memory). `bytes` is what they need: Σ_i K_i(K_i+1)/2 values for the packed kernels, Σ_i K_i²
-    /// for the reference kernel, 8 bytes each (4 for `PackedF32`).
+    /// The P matrices could not be allocated: their size overflows the address space, exceeds the memory
+    /// the system reports available (Linux: `MemAvailable`; checked first, so that the run stops with this
+    /// error instead of being killed when the pages are touched), or the allocation was refused. `bytes` is
+    /// what they need: Σ_i K_i(K_i+1)/2 values for the packed kernels, Σ_i K_i² for the reference kernel,
+    /// 8 bytes each (4 for `PackedF32`).
     #[error(
         "rls: the P matrices of {rows} rows (mean K = {mean_k:.0} plastic inputs) need {:.1} GB with kernel \
-         \"{}\" and could not be allocated; use fewer neurons or a lower connection probability p \
-         (P grows as N K²), or kernel = \"packed_f32\" (half the bytes of \"packed\")",
+         \"{}\"{}; use fewer neurons or a lower connection probability p (P grows as N K²), or kernel = \
+         \"packed_f32\" (half the bytes of \"packed\")",
         *bytes as f64 / 1e9,
-        kernel.name()
+        kernel.name(),
+        match available {
+            Some(a) => format!(", more than the {:.1} GB of memory available", *a as f64 / 1e9),
+            None => " and could not be allocated".to_string(),
+        }
     )]
     Alloc {
         /// Number of rows N.
@@ -45,5 +51,7 @@ pub enum RlsError {
         kernel: crate::Kernel,
         /// Bytes requested (computed in 128-bit arithmetic, so that an impossible size is reported as it is).
         bytes: u128,
+        /// The memory the system reported available, when that is what the request exceeded.
+        available: Option<u128>,
     },
 }
