@@ -301,13 +301,28 @@ pub fn main<E: Experiment>() -> ExitCode {
         },
         Err(e) => {
             // The cause chain, without anyhow's backtrace (noise for parameter and file errors).
-            eprintln!("Error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            for line in error_lines(&e) {
+                eprintln!("{line}");
             }
             ExitCode::from(1)
         }
     }
+}
+
+/// The lines printed for a failed run: `Error: <message>`, then `  caused by: <cause>` for each cause in
+/// the chain whose text the line above does not already contain (many error types quote their source in
+/// their own message; printing it again would repeat it).
+fn error_lines(e: &anyhow::Error) -> Vec<String> {
+    let mut above = e.to_string();
+    let mut lines = vec![format!("Error: {above}")];
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !above.contains(&text) {
+            lines.push(format!("  caused by: {text}"));
+        }
+        above = text;
+    }
+    lines
 }
 
 static QUICK_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -352,6 +367,47 @@ pub fn run_quick_checked<E: Experiment>(seed: u64) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cause that the message above already quotes is not printed again; one it does not is.
+    #[test]
+    fn error_lines_skip_causes_already_quoted() {
+        #[derive(Debug)]
+        struct Leaf;
+        impl std::fmt::Display for Leaf {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("rls: non-finite gain in row 3")
+            }
+        }
+        impl std::error::Error for Leaf {}
+        #[derive(Debug)]
+        struct Quoting(Leaf);
+        impl std::fmt::Display for Quoting {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "learning failed at window step 5: {}", self.0)
+            }
+        }
+        impl std::error::Error for Quoting {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(Quoting(Leaf)).context("experiment `x` failed");
+        assert_eq!(
+            error_lines(&e),
+            [
+                "Error: experiment `x` failed",
+                "  caused by: learning failed at window step 5: rls: non-finite gain in row 3",
+            ]
+        );
+        let e = anyhow::Error::new(Leaf).context("setting up");
+        assert_eq!(
+            error_lines(&e),
+            [
+                "Error: setting up",
+                "  caused by: rls: non-finite gain in row 3"
+            ]
+        );
+    }
 
     #[test]
     fn parse_args() {
