@@ -61,3 +61,22 @@ pub enum SimError {
         source: spikelearn_rls::RlsError,
     },
 }
+
+/// `Ok` when the parameter value `v` is finite and `ok` (its range condition) holds, else
+/// [`SimError::OutOfRange`] naming `field` and the `expected` range.
+pub(crate) fn check_range(
+    field: &'static str,
+    v: f64,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), SimError> {
+    if ok && v.is_finite() {
+        Ok(())
+    } else {
+        Err(SimError::OutOfRange {
+            field,
+            value: v,
+            expected,
+        })
+    }
+}

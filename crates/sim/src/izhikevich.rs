@@ -37,6 +37,7 @@
 //! second crossing inside the same step holds v at v_peak for the rest of the step and the spike is emitted
 //! in the next step (with 0.1 ms sub-steps and dt = 1 ms this needs an interspike interval < 1 ms).
 
+use crate::error::check_range;
 use crate::{NeuronModel, SimError, TAU_MS};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -153,37 +154,25 @@ impl Default for IzhikevichParams {
     }
 }
 
-fn check(field: &'static str, v: f64, ok: bool, expected: &'static str) -> Result<(), SimError> {
-    if ok && v.is_finite() {
-        Ok(())
-    } else {
-        Err(SimError::OutOfRange {
-            field,
-            value: v,
-            expected,
-        })
-    }
-}
-
 impl IzhikevichParams {
     /// Check every field; errors name the field as `izhikevich.<name>`.
     pub fn validate(&self) -> Result<(), SimError> {
-        check("izhikevich.v_peak_mv", self.v_peak_mv, true, "finite")?;
-        check("izhikevich.bias", self.bias, true, "finite")?;
-        check("izhikevich.gain", self.gain, self.gain > 0.0, "(0, inf)")?;
-        check(
+        check_range("izhikevich.v_peak_mv", self.v_peak_mv, true, "finite")?;
+        check_range("izhikevich.bias", self.bias, true, "finite")?;
+        check_range("izhikevich.gain", self.gain, self.gain > 0.0, "(0, inf)")?;
+        check_range(
             "izhikevich.substep_ms",
             self.substep_ms,
             self.substep_ms > 0.0,
             "(0, dt_ms]",
         )?;
-        check(
+        check_range(
             "izhikevich.v_init_min_mv",
             self.v_init_min_mv,
             self.v_init_min_mv <= self.v_init_max_mv,
             "<= izhikevich.v_init_max_mv",
         )?;
-        check(
+        check_range(
             "izhikevich.v_init_max_mv",
             self.v_init_max_mv,
             self.v_init_max_mv < self.v_peak_mv,

@@ -37,6 +37,7 @@
 //! and the spike is emitted at the start of the next step (a delay < dt; impossible with the default
 //! t_ref = 2 ms ≥ dt = 1 ms).
 
+use crate::error::check_range;
 use crate::{NeuronModel, SimError, TAU_MS};
 use rand::{Rng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -102,42 +103,30 @@ impl Default for LifParams {
     }
 }
 
-fn check(field: &'static str, v: f64, ok: bool, expected: &'static str) -> Result<(), SimError> {
-    if ok && v.is_finite() {
-        Ok(())
-    } else {
-        Err(SimError::OutOfRange {
-            field,
-            value: v,
-            expected,
-        })
-    }
-}
-
 impl LifParams {
     /// Check every field; errors name the field as `lif.<name>`.
     pub fn validate(&self) -> Result<(), SimError> {
-        check(
+        check_range(
             "lif.tau_m_ms",
             self.tau_m_ms,
             self.tau_m_ms > 0.0,
             "(0, inf) ms",
         )?;
-        check("lif.v_thr_mv", self.v_thr_mv, true, "finite")?;
-        check(
+        check_range("lif.v_thr_mv", self.v_thr_mv, true, "finite")?;
+        check_range(
             "lif.v_reset_mv",
             self.v_reset_mv,
             self.v_reset_mv < self.v_thr_mv,
             "< lif.v_thr_mv",
         )?;
-        check("lif.v_rest_mv", self.v_rest_mv, true, "finite")?;
-        check(
+        check_range("lif.v_rest_mv", self.v_rest_mv, true, "finite")?;
+        check_range(
             "lif.gain_mv",
             self.gain_mv,
             self.gain_mv > 0.0,
             "(0, inf) mV",
         )?;
-        check(
+        check_range(
             "lif.t_ref_ms",
             self.t_ref_ms,
             self.t_ref_ms >= 0.0,

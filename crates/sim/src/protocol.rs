@@ -6,6 +6,7 @@
 //! same stimulus and runs without learning. Performance is the mean over neurons of the Pearson correlation
 //! between target and response over the window (§10).
 
+use crate::error::check_range;
 use crate::{
     Grid, Input, Learner, Network, NeuronModel, Recorder, SimError, SparseRows, SpikeRecorder,
     Trial, Variable, WindowRecorder, units,
@@ -132,31 +133,19 @@ impl Default for ProtocolParams {
     }
 }
 
-fn range(field: &'static str, v: f64, ok: bool, expected: &'static str) -> Result<(), SimError> {
-    if ok && v.is_finite() {
-        Ok(())
-    } else {
-        Err(SimError::OutOfRange {
-            field,
-            value: v,
-            expected,
-        })
-    }
-}
-
 impl NetworkParams {
     /// Check every field; the error names the field as `network.<name>`.
     pub fn validate(&self) -> Result<(), SimError> {
-        range("network.n", self.n as f64, self.n >= 2, ">= 2")?;
-        range("network.p", self.p, self.p > 0.0 && self.p <= 1.0, "(0, 1]")?;
-        range("network.sigma", self.sigma, self.sigma >= 0.0, "[0, inf)")?;
-        range(
+        check_range("network.n", self.n as f64, self.n >= 2, ">= 2")?;
+        check_range("network.p", self.p, self.p > 0.0 && self.p <= 1.0, "(0, 1]")?;
+        check_range("network.sigma", self.sigma, self.sigma >= 0.0, "[0, inf)")?;
+        check_range(
             "network.tau_s_ms",
             self.tau_s_ms,
             self.tau_s_ms > 0.0,
             "(0, inf) ms",
         )?;
-        range(
+        check_range(
             "network.dt_ms",
             self.dt_ms,
             self.dt_ms > 0.0 && self.dt_ms <= 10.0,
@@ -222,55 +211,55 @@ impl Schedule {
 impl ProtocolParams {
     /// Check every field; the error names the field as `protocol.<name>`.
     pub fn validate(&self) -> Result<(), SimError> {
-        range(
+        check_range(
             "protocol.pre_ms",
             self.pre_ms,
             self.pre_ms >= 0.0,
             "[0, inf) ms",
         )?;
-        range(
+        check_range(
             "protocol.pre_jitter_ms",
             self.pre_jitter_ms,
             self.pre_jitter_ms >= 0.0,
             "[0, inf) ms",
         )?;
-        range(
+        check_range(
             "protocol.stim_ms",
             self.stim_ms,
             self.stim_ms >= 0.0,
             "[0, inf) ms",
         )?;
-        range(
+        check_range(
             "protocol.stim_amp",
             self.stim_amp,
             self.stim_amp >= 0.0,
             "[0, inf)",
         )?;
-        range(
+        check_range(
             "protocol.window_ms",
             self.window_ms,
             self.window_ms > 0.0,
             "(0, inf) ms",
         )?;
-        range(
+        check_range(
             "protocol.post_ms",
             self.post_ms,
             self.post_ms >= 0.0,
             "[0, inf) ms",
         )?;
-        range(
+        check_range(
             "protocol.learn_every_ms",
             self.learn_every_ms,
             self.learn_every_ms > 0.0,
             "(0, inf) ms",
         )?;
-        range(
+        check_range(
             "protocol.lambda",
             self.lambda,
             self.lambda > 0.0,
             "(0, inf)",
         )?;
-        range(
+        check_range(
             "protocol.test_trials",
             self.test_trials as f64,
             self.test_trials >= 1,
