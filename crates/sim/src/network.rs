@@ -382,6 +382,7 @@ mod tests {
         assert_eq!(learn(0), learn(1), "an interval of 0 counts as 1");
     }
 
+    /// A non-finite state is reported with its trial step and the lowest such neuron (∞ before NaN here).
     #[test]
     fn divergence_names_step_and_first_neuron() {
         assert!(check_finite(3, &[0.0, 1.0]).is_ok());
