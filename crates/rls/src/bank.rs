@@ -176,6 +176,11 @@ impl RlsBank {
             ));
         }
         let n = ptr.len() - 1;
+        let mean_k = if n == 0 {
+            0.0
+        } else {
+            ptr[n] as f64 / n as f64
+        };
         // Values per row (K² dense, K(K+1)/2 = `packed_len` packed), in 128 bits so that an impossible size
         // is reported, not wrapped.
         let size = |k: usize| -> u128 {
@@ -193,11 +198,7 @@ impl RlsBank {
         let bytes = values * elem_bytes;
         let alloc_error = |available| RlsError::Alloc {
             rows: n,
-            mean_k: if n == 0 {
-                0.0
-            } else {
-                ptr[n] as f64 / n as f64
-            },
+            mean_k,
             kernel,
             bytes,
             available,
@@ -274,11 +275,6 @@ impl RlsBank {
             chunks,
             max_k,
             updates: 0,
-        };
-        let mean_k = if n == 0 {
-            0.0
-        } else {
-            ptr[n] as f64 / n as f64
         };
         let p_bytes = crate::membw::packed_f64_bytes((0..n).map(|i| ptr[i + 1] - ptr[i]));
         bank.set_defer(default_defer(kernel, mean_k, p_bytes));

@@ -11,8 +11,8 @@ fn quick_run_passes_published_checks() {
     assert!(out.out_dir.join("izh_cell_types.csv").exists());
 }
 
-/// Same seed, `--threads 1` vs `--threads 2` vs two trainings at once (`--jobs 2`): identical metrics (design.md §5). A reduced run (N = 50, two
-/// loops, every model, a one-point gain scan) keeps this short.
+/// Same seed, `--threads 1` vs `--threads 2` vs two trainings at once (`--jobs 2`): identical metrics
+/// (design.md §5). A reduced run (N = 50, two loops, every model, a one-point gain scan) keeps this short.
 #[test]
 fn thread_count_does_not_change_metrics() {
     let dir = std::env::temp_dir().join(format!("fig3_supp2-threads-{}", std::process::id()));
