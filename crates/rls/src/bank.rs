@@ -3,7 +3,7 @@
 use crate::RlsError;
 use crate::kernels::{
     Elem, VecTask, deferred_product_v, dense_update, dot_v, downdate_s, materialise_product_v,
-    with_isa,
+    packed_len, with_isa,
 };
 use crate::simd::F8;
 use spikelearn_meanfield::Transfer;
@@ -181,20 +181,15 @@ impl RlsBank {
         } else {
             ptr[n] as f64 / n as f64
         };
-        // Values per row (K² dense, K(K+1)/2 = `packed_len` packed), in 128 bits so that an impossible size
-        // is reported, not wrapped.
-        let size = |k: usize| -> u128 {
-            let k = k as u128;
-            match kernel {
-                Kernel::Reference => k * k,
-                Kernel::Packed | Kernel::PackedF32 => k * (k + 1) / 2,
-            }
+        // Values of P (Σ K² dense, Σ K(K+1)/2 packed), in 128 bits so that an impossible size is reported,
+        // not wrapped. The packed count also gives the bytes an exact f64 step must stream (deferral rule).
+        let row_len = |i: usize| (ptr[i + 1] - ptr[i]) as u128;
+        let packed_values: u128 = (0..n).map(|i| row_len(i) * (row_len(i) + 1) / 2).sum();
+        let (values, elem_bytes): (u128, u128) = match kernel {
+            Kernel::Reference => ((0..n).map(|i| row_len(i) * row_len(i)).sum(), 8),
+            Kernel::Packed => (packed_values, 8),
+            Kernel::PackedF32 => (packed_values, 4),
         };
-        let elem_bytes: u128 = match kernel {
-            Kernel::PackedF32 => 4,
-            Kernel::Reference | Kernel::Packed => 8,
-        };
-        let values: u128 = (0..n).map(|i| size(ptr[i + 1] - ptr[i])).sum();
         let bytes = values * elem_bytes;
         let alloc_error = |available| RlsError::Alloc {
             rows: n,
@@ -220,7 +215,10 @@ impl RlsBank {
             p_off.push(total);
             let k = ptr[i + 1] - ptr[i];
             max_k = max_k.max(k);
-            total += size(k) as usize;
+            total += match kernel {
+                Kernel::Reference => k * k,
+                Kernel::Packed | Kernel::PackedF32 => packed_len(k),
+            };
         }
         p_off.push(total);
         let mut p = Vec::new();
@@ -276,8 +274,9 @@ impl RlsBank {
             max_k,
             updates: 0,
         };
-        let p_bytes = crate::membw::packed_f64_bytes((0..n).map(|i| ptr[i + 1] - ptr[i]));
-        bank.set_defer(default_defer(kernel, mean_k, p_bytes));
+        // ≤ `bytes` (or ≤ 2 × `bytes` for f32 storage), which fitted in memory, so no overflow.
+        let p_f64_bytes = (packed_values * 8) as usize;
+        bank.set_defer(default_defer(kernel, mean_k, p_f64_bytes));
         Ok(bank)
     }
 
