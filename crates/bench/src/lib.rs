@@ -9,7 +9,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use spikelearn_rls::Kernel;
 use spikelearn_sim::protocol::{NetworkParams, ProtocolParams, Schedule};
-use spikelearn_sim::{LearnMode, Learner, Network, RlsLearner, SimError, SparseRows, Theta};
+use spikelearn_sim::{
+    CosImpl, LearnMode, Learner, Network, RlsLearner, SimError, SparseRows, Theta,
+};
 use spikelearn_targets::TargetSpec;
 use std::time::{Duration, Instant};
 
@@ -115,10 +117,16 @@ impl Fig3Setup {
     /// Draws W0, the initial state, the stimulus and the targets from one ChaCha8 stream seeded with `seed`
     /// (in that order).
     pub fn new(loops: usize, kernel: Kernel, seed: u64) -> Self {
+        Self::with_cos(loops, kernel, CosImpl::Libm, seed)
+    }
+
+    /// As [`Fig3Setup::new`], with the theta neurons' cos θ evaluated by `cos` (the same random draws).
+    pub fn with_cos(loops: usize, kernel: Kernel, cos: CosImpl, seed: u64) -> Self {
         let net_p = NetworkParams {
             n: 500,
             p: 0.3,
             sigma: 1.0,
+            cos,
             ..NetworkParams::default()
         };
         let prot = ProtocolParams {

@@ -7,6 +7,7 @@
 
 pub mod connectivity;
 mod error;
+pub mod fastcos;
 pub mod izhikevich;
 pub mod learning;
 pub mod lif;
@@ -23,7 +24,7 @@ pub use izhikevich::{CellType, Izhikevich, IzhikevichParams};
 pub use learning::{LearnMode, Learner, RlsLearner};
 pub use lif::{Lif, LifParams};
 pub use network::{Input, Network, Phase, StepView, Trial};
-pub use neuron::{NeuronModel, Theta};
+pub use neuron::{CosImpl, NeuronModel, Theta};
 pub use rate_network::RateNetwork;
 pub use record::{Recorder, SpikeRecorder, TraceRecorder, Variable, WindowRecorder};
 pub use units::{Grid, TAU_MS};

@@ -71,6 +71,7 @@ impl Default for Fig1Params {
                 initial: InitialWeights::Gaussian,
                 tau_s_ms: 20.0,
                 dt_ms: 1.0,
+                ..NetworkParams::default()
             },
             // Stimulus: the authors' code (100 ms, U[-2, 2]); Methods say 50 ms, U[-1, 1] — with those the trained
             // network is not robust to the state at stimulus onset (measured, see README.md).

@@ -71,6 +71,7 @@ impl Default for Fig2Params {
                 initial: InitialWeights::Gaussian,
                 tau_s_ms: 20.0,
                 dt_ms: 1.0,
+                ..NetworkParams::default()
             },
             protocol: ProtocolParams {
                 stim_ms: 100.0,

@@ -123,6 +123,7 @@ impl Default for Fig3Supp2Params {
                 initial: InitialWeights::Gaussian,
                 tau_s_ms: 30.0,
                 dt_ms: 1.0,
+                ..NetworkParams::default()
             },
             protocol: ProtocolParams {
                 stim_amp: 2.0,
@@ -728,9 +729,11 @@ impl Experiment for Fig3Supp2 {
                         kind,
                         build(p, Izhikevich::new(types.clone(), izh, init)?, w0.clone())?,
                     ),
-                    ModelKind::Theta => {
-                        train_and_test(&setup, kind, build(p, Theta::new(n, init), w0.clone())?)
-                    }
+                    ModelKind::Theta => train_and_test(
+                        &setup,
+                        kind,
+                        build(p, Theta::new(n, init).with_cos(p.network.cos), w0.clone())?,
+                    ),
                 }
             };
         // The models' trainings and the gain scan's (the same training at other unit conversions,

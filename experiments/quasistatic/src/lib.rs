@@ -232,6 +232,7 @@ impl Default for TrainingParams {
                 initial: InitialWeights::Gaussian,
                 tau_s_ms: 20.0,
                 dt_ms: 1.0,
+                ..NetworkParams::default()
             },
             protocol: ProtocolParams {
                 loops: 15,

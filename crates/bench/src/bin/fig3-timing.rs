@@ -7,6 +7,8 @@
 //!
 //! `--kernel`: `packed` (default, exact f64), `reference`, or `packed_f32` (opt-in f32 storage of the RLS
 //! matrices, `Kernel::PackedF32`; its drift from f64 is bounded by `tests/f32_drift.rs`).
+//! `--cos`: `libm` (default, the platform's `cos`) or `fast` (opt-in vectorised cos θ of the theta neurons,
+//! `CosImpl::Fast`: faster neuron steps, not bit-identical to `libm`).
 //!
 //! Setup (paper-spec §3.6, Fig 3 row): N = 500 theta neurons, p = 0.3, σ = 1, τ_s = 20 ms, dt = 1 ms;
 //! protocol defaults (1000 ms free run, 100 ms stimulus, T = 1000 ms window, Δt = 2 ms, λ = 1, 30 loops);
@@ -34,7 +36,7 @@ use spikelearn_bench::{Fig3Setup, Timed, process_cpu_s, thread_cpu_s};
 use spikelearn_rls::Kernel;
 use spikelearn_rls::membw::{Stream, bound_ratio, packed_f64_bytes};
 use spikelearn_sim::protocol::{mean, pearson_rows};
-use spikelearn_sim::{Input, Variable, WindowRecorder};
+use spikelearn_sim::{CosImpl, Input, Variable, WindowRecorder};
 use std::time::Instant;
 
 /// Kernel choice on the command line.
@@ -47,6 +49,15 @@ enum KernelArg {
     /// Packed P stored in f32 (opt-in reduced precision).
     #[value(name = "packed_f32", alias = "packed-f32")]
     PackedF32,
+}
+
+/// cos θ choice on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum CosArg {
+    /// The platform's `cos`, one neuron at a time (default; the figures' reference numbers).
+    Libm,
+    /// Vectorised cos, 8 neurons side by side (opt-in; within 2⁻⁵² of libm, not bit-identical).
+    Fast,
 }
 
 /// Wall time of a full Figure 3 training (N = 500, 30 loops, one family) and its simulation/learning split.
@@ -62,6 +73,9 @@ struct Args {
     /// RLS kernel.
     #[arg(long, value_enum, default_value_t = KernelArg::Packed)]
     kernel: KernelArg,
+    /// How the theta neurons evaluate cos θ.
+    #[arg(long, value_enum, default_value_t = CosArg::Libm)]
+    cos: CosArg,
     /// Seed of the network, initial state and targets.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -80,6 +94,10 @@ fn main() {
         KernelArg::Packed => Kernel::Packed,
         KernelArg::PackedF32 => Kernel::PackedF32,
     };
+    let cos = match a.cos {
+        CosArg::Libm => CosImpl::Libm,
+        CosArg::Fast => CosImpl::Fast,
+    };
     let threads = usize::from(a.threads);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -89,6 +107,7 @@ fn main() {
         run(
             a.loops as usize,
             kernel,
+            cos,
             a.seed,
             a.tests as usize,
             threads,
@@ -106,10 +125,18 @@ fn bandwidth(threads: usize, mib: usize, runs: usize) -> Option<(f64, f64)> {
     })
 }
 
-fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw_mib: usize) {
+fn run(
+    loops: usize,
+    kernel: Kernel,
+    cos: CosImpl,
+    seed: u64,
+    tests: usize,
+    threads: usize,
+    bw_mib: usize,
+) {
     let bw_before = bandwidth(threads, bw_mib, 5);
     let t_all = Instant::now();
-    let setup = Fig3Setup::new(loops, kernel, seed);
+    let setup = Fig3Setup::with_cos(loops, kernel, cos, seed);
     let learner = setup.learner();
     let Fig3Setup {
         net_p,
@@ -175,7 +202,7 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw
         mean(&test_p)
     };
     println!(
-        "fig3-timing: N = 500, K ≈ {:.0} (nnz {nnz}), {loops} loops, threads = {threads}, kernel = {kernel:?}",
+        "fig3-timing: N = 500, K ≈ {:.0} (nnz {nnz}), {loops} loops, threads = {threads}, kernel = {kernel:?}, cos = {cos:?}",
         nnz as f64 / 500.0
     );
     println!("  setup (weights, targets, bank)  {setup:8.2} s");
@@ -234,7 +261,7 @@ fn run(loops: usize, kernel: Kernel, seed: u64, tests: usize, threads: usize, bw
     );
     println!(
         "summary fig3 threads={threads} loops={loops} kernel={kernel:?} train_s={train_s:.3} learn_s={learn_s:.3} \
-         sim_s={sim_s:.3} test_s={test_s:.3} last_pearson={last:.5} test_pearson={:.5}{bound}",
+         sim_s={sim_s:.3} test_s={test_s:.3} last_pearson={last:.5} test_pearson={:.5}{bound} cos={cos:?}",
         test_mean
     );
 }
