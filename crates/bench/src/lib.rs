@@ -117,7 +117,7 @@ impl Fig3Setup {
     /// Draws W0, the initial state, the stimulus and the targets from one ChaCha8 stream seeded with `seed`
     /// (in that order).
     pub fn new(loops: usize, kernel: Kernel, seed: u64) -> Self {
-        Self::with_cos(loops, kernel, CosImpl::Libm, seed)
+        Self::with_cos(loops, kernel, CosImpl::default(), seed)
     }
 
     /// As [`Fig3Setup::new`], with the theta neurons' cos θ evaluated by `cos` (the same random draws).

@@ -1,4 +1,5 @@
-//! An opt-in, vectorisable `cos` for the theta neurons (`network.cos = "fast"`).
+//! The theta neurons' `cos`: vectorisable, and the same bits on every platform (`network.cos = "fast"`, the
+//! default; `"libm"` selects the platform's `cos`).
 //!
 //! cos x is evaluated as in fdlibm's `__cos` for medium arguments, written branch-free so the compiler can run
 //! eight neurons side by side:
@@ -15,9 +16,9 @@
 //!
 //! Accuracy (tested in `fast_cos_is_within_an_ulp_of_libm`): |fast_cos(x) − cos(x)| ≤ 2⁻⁵² ≈ 2.2·10⁻¹⁶ over
 //! the whole range; a probe over 2·10⁷ phases in [−10, 3000] found at most 1 ulp of the result between it and
-//! glibc's `cos`, which it differs from in ≈ 3 % of arguments. That is why it is opt-in: the figures'
-//! reference numbers were made with the platform's `cos`, and a different last bit changes every spike train
-//! of a chaotic network (not its statistics).
+//! glibc's `cos`, which it differs from in ≈ 3 % of arguments. The phases then differ in their last bits, but
+//! no spike decision flipped in any figure: every output was byte-identical to the libm runs (see
+//! [`crate::CosImpl`]).
 
 /// Arguments below this magnitude take the fast path (|n| < 2¹⁹, well inside the exact-product range of the
 /// two-part reduction); larger ones (a phase that has turned more than 10⁵ times) call `f64::cos`.

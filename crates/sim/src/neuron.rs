@@ -53,11 +53,11 @@ impl Theta {
         let chunks = theta.len().div_ceil(THETA_CHUNK);
         Self {
             theta,
-            cos: CosImpl::Libm,
+            cos: CosImpl::default(),
             chunk_spikes: vec![Vec::with_capacity(THETA_CHUNK); chunks],
         }
     }
-    /// The same neurons with cos θ evaluated by `cos` (default [`CosImpl::Libm`]).
+    /// The same neurons with cos θ evaluated by `cos` (default [`CosImpl::Fast`]).
     pub fn with_cos(mut self, cos: CosImpl) -> Self {
         self.cos = cos;
         self
@@ -69,17 +69,22 @@ impl Theta {
 }
 
 /// How the theta neurons evaluate cos θ (four times per neuron and RK4 step: most of the simulation's time).
+///
+/// The two agree to 2⁻⁵² but not bit for bit (about 3 % of arguments differ in the last bit). The phases
+/// θ then differ in their last bits, yet the outputs did not: spikes, drives, rates and every metric of
+/// all seven theta-neuron figures (`--quick`) and of a full Figure 3 training were byte-identical with
+/// either choice. A spike decision would flip only if a phase came within ~10⁻¹³ of the crossing test's
+/// threshold at a step boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CosImpl {
-    /// The platform's `f64::cos` (glibc on Linux), one neuron at a time: the default, with which every
-    /// figure's reference numbers were made.
+    /// [`crate::fastcos::fast_cos`], eight neurons side by side (AVX2 where available): ≈ 2.6× faster
+    /// neuron steps, and the same bits on every platform and instruction set (only +, −, ×). The default.
     #[default]
-    Libm,
-    /// [`crate::fastcos::fast_cos`], eight neurons side by side (AVX2 where available, the same bits
-    /// everywhere): ≈ 2.6× faster neuron steps, within 2⁻⁵² of `Libm` but not bit-identical to it, so spike
-    /// trains differ from the default's after a while (their statistics do not). Opt-in.
     Fast,
+    /// The platform's `f64::cos` (glibc on Linux), one neuron at a time: what the project used before
+    /// 2026-11-29, kept for comparison; its last bits depend on the C library.
+    Libm,
 }
 
 /// RK4 step of neurons `first..` with [`CosImpl::Fast`]: blocks of 8 through

@@ -38,7 +38,7 @@ pub enum InitialWeights {
 /// | initial | gaussian | W0 | – | gaussian, zero | Figs 6–7: zero |
 /// | tau_s_ms | 20 | τ_s | ms | > 0 | Figs 1–3 |
 /// | dt_ms | 1 | – | ms | (0, 10] | authors' code (paper-spec §2.5) |
-/// | cos | libm | – | – | libm, fast (opt-in vectorised cos θ, not bit-identical to libm) | this project |
+/// | cos | fast | – | – | fast (vectorised cos θ, same bits everywhere), libm (the platform's cos) | this project |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NetworkParams {
@@ -56,8 +56,8 @@ pub struct NetworkParams {
     pub tau_s_ms: f64,
     /// Integration step in ms.
     pub dt_ms: f64,
-    /// How the theta neurons evaluate cos θ: `libm` (default, the platform's `cos`) or `fast` (opt-in,
-    /// [`crate::CosImpl::Fast`]: ≈ 2.6× faster neuron steps, within 2⁻⁵² of `libm` but not bit-identical).
+    /// How the theta neurons evaluate cos θ: `fast` (default, [`crate::CosImpl::Fast`]: ≈ 2.6× faster neuron
+    /// steps, the same bits on every platform) or `libm` (the platform's `cos`; within 2⁻⁵² of `fast`).
     pub cos: crate::CosImpl,
 }
 
@@ -71,7 +71,7 @@ impl Default for NetworkParams {
             initial: InitialWeights::Gaussian,
             tau_s_ms: 20.0,
             dt_ms: 1.0,
-            cos: crate::CosImpl::Libm,
+            cos: crate::CosImpl::Fast,
         }
     }
 }
