@@ -87,41 +87,61 @@ pub enum CosImpl {
     Libm,
 }
 
-/// RK4 step of neurons `first..` with [`CosImpl::Fast`]: blocks of 8 through
-/// [`crate::fastcos::rk4_block`] (the tail padded), then the same spike test as [`theta_rk4`].
-fn theta_rk4_fast(theta: &mut [f64], x: &[f64], dt: f64, first: usize, spiked: &mut Vec<usize>) {
+/// RK4 step of neurons `first..` (phases `theta`, inputs `x`), spikes pushed to `spiked`.
+///
+/// Classical RK4 with x frozen: k1 = f(θ), k2 = f(θ + dt/2 k1), k3 = f(θ + dt/2 k2), k4 = f(θ + dt k3),
+/// θ' = θ + dt/6 (k1 + 2 k2 + 2 k3 + k4), f(θ) = 1 − cos θ + x (1 + cos θ). Neurons go in blocks of 8 (the
+/// tail padded), stage by stage, so the eight `cos` of a stage run side by side ([`crate::fastcos::cos8`]);
+/// each neuron's operations and their order are the same as one neuron at a time.
+#[inline]
+fn theta_rk4(
+    theta: &mut [f64],
+    x: &[f64],
+    dt: f64,
+    first: usize,
+    spiked: &mut Vec<usize>,
+    cos: CosImpl,
+) {
+    let cos8 = |a: &[f64; 8], c: &mut [f64; 8]| match cos {
+        CosImpl::Fast => crate::fastcos::cos8(a, c),
+        CosImpl::Libm => {
+            for (c, a) in c.iter_mut().zip(a) {
+                *c = a.cos();
+            }
+        }
+    };
+    let h2 = 0.5 * dt;
     for (b, (tb, xb)) in theta.chunks_mut(8).zip(x.chunks(8)).enumerate() {
         let l = tb.len();
         let (mut t0, mut xi) = ([0.0; 8], [0.0; 8]);
         t0[..l].copy_from_slice(tb);
         xi[..l].copy_from_slice(&xb[..l]);
-        let (mut next, mut c0) = ([0.0; 8], [0.0; 8]);
-        crate::fastcos::rk4_block(&t0, &xi, dt, &mut next, &mut c0);
+        let (mut c0, mut c) = ([0.0; 8], [0.0; 8]);
+        let (mut k1, mut k2, mut k3, mut arg) = ([0.0; 8], [0.0; 8], [0.0; 8], [0.0; 8]);
+        cos8(&t0, &mut c0);
+        for j in 0..8 {
+            k1[j] = rhs_of_cos(c0[j], xi[j]);
+            arg[j] = t0[j] + h2 * k1[j];
+        }
+        cos8(&arg, &mut c);
+        for j in 0..8 {
+            k2[j] = rhs_of_cos(c[j], xi[j]);
+            arg[j] = t0[j] + h2 * k2[j];
+        }
+        cos8(&arg, &mut c);
+        for j in 0..8 {
+            k3[j] = rhs_of_cos(c[j], xi[j]);
+            arg[j] = t0[j] + dt * k3[j];
+        }
+        cos8(&arg, &mut c);
         for j in 0..l {
-            if crosses(t0[j], next[j] - t0[j], c0[j]) {
+            let k4 = rhs_of_cos(c[j], xi[j]);
+            let next = t0[j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4);
+            if crosses(t0[j], next - t0[j], c0[j]) {
                 spiked.push(first + 8 * b + j);
             }
+            tb[j] = next;
         }
-        tb.copy_from_slice(&next[..l]);
-    }
-}
-
-/// RK4 step of neurons `first..` (phases `theta`, inputs `x`), spikes pushed to `spiked`.
-#[inline]
-fn theta_rk4(theta: &mut [f64], x: &[f64], dt: f64, first: usize, spiked: &mut Vec<usize>) {
-    let h2 = 0.5 * dt;
-    for (i, (th, &xi)) in theta.iter_mut().zip(x).enumerate() {
-        let t0 = *th;
-        let c0 = t0.cos();
-        let k1 = rhs_of_cos(c0, xi);
-        let k2 = theta_rhs(t0 + h2 * k1, xi);
-        let k3 = theta_rhs(t0 + h2 * k2, xi);
-        let k4 = theta_rhs(t0 + dt * k3, xi);
-        let next = t0 + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
-        if crosses(t0, next - t0, c0) {
-            spiked.push(first + i);
-        }
-        *th = next;
     }
 }
 
@@ -157,11 +177,6 @@ fn rhs_of_cos(c: f64, x: f64) -> f64 {
     1.0 - c + x * (1.0 + c)
 }
 
-#[inline]
-fn theta_rhs(th: f64, x: f64) -> f64 {
-    rhs_of_cos(th.cos(), x)
-}
-
 impl NeuronModel for Theta {
     fn len(&self) -> usize {
         self.theta.len()
@@ -177,12 +192,9 @@ impl NeuronModel for Theta {
     fn step(&mut self, x: &[f64], dt: f64, spiked: &mut Vec<usize>) {
         let n = self.theta.len();
         let x = &x[..n];
-        let rk4 = match self.cos {
-            CosImpl::Libm => theta_rk4,
-            CosImpl::Fast => theta_rk4_fast,
-        };
+        let cos = self.cos;
         if n < 2 * THETA_CHUNK || rayon::current_num_threads() < 2 {
-            rk4(&mut self.theta, x, dt, 0, spiked);
+            theta_rk4(&mut self.theta, x, dt, 0, spiked, cos);
             return;
         }
         use rayon::prelude::*;
@@ -193,7 +205,7 @@ impl NeuronModel for Theta {
             .enumerate()
             .for_each(|(c, ((th, xc), sp))| {
                 sp.clear();
-                rk4(th, xc, dt, c * THETA_CHUNK, sp);
+                theta_rk4(th, xc, dt, c * THETA_CHUNK, sp, cos);
             });
         for sp in &self.chunk_spikes {
             spiked.extend_from_slice(sp);
