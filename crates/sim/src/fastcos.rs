@@ -1,7 +1,7 @@
 //! The theta neurons' `cos`: vectorisable, and the same bits on every platform (`network.cos = "fast"`, the
 //! default; `"libm"` selects the platform's `cos`).
 //!
-//! cos x is evaluated as in fdlibm's `__cos` for medium arguments, written branch-free so the compiler can run
+//! cos x is evaluated as fdlibm's `cos` does for medium arguments, written branch-free so the compiler can run
 //! eight neurons side by side:
 //!
 //! * reduction: n = round(x · 2/π) (by adding and subtracting 1.5 · 2⁵²), y = x − n · π/2 as a double-double
@@ -21,7 +21,7 @@
 //! [`crate::CosImpl`]).
 
 /// Arguments below this magnitude take the fast path (|n| < 2¹⁹, well inside the exact-product range of the
-/// two-part reduction); larger ones (a phase that has turned more than 10⁵ times) call `f64::cos`.
+/// two-part reduction); larger ones (a phase that has turned more than 8·10⁴ times) call `f64::cos`.
 pub const FAST_COS_LIMIT: f64 = 5.0e5;
 
 const INV_PIO2: f64 = std::f64::consts::FRAC_2_PI;
