@@ -143,7 +143,7 @@ mod tests {
     /// |fast_cos − cos| ≤ 2⁻⁵² (one ulp of numbers in [1/2, 1]): the Taylor truncation is < 10⁻¹⁷ and the
     /// kernels' rounding ≈ 0.6 ulp of the result (fdlibm's analysis), glibc's own error < 1 ulp, and the
     /// reduction's error ≤ |n| · 2⁻¹²⁴ ≈ 10⁻³¹. Phases as a training produces them (never wrapped, up to
-    /// 10⁵ turns), points near the quadrant boundaries, and the fallback range.
+    /// 8·10⁴ turns), points near the quadrant boundaries, and the fallback range.
     #[test]
     fn fast_cos_is_within_an_ulp_of_libm() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);

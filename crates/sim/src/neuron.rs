@@ -62,10 +62,6 @@ impl Theta {
         self.cos = cos;
         self
     }
-    /// How cos θ is evaluated.
-    pub fn cos_impl(&self) -> CosImpl {
-        self.cos
-    }
 }
 
 /// How the theta neurons evaluate cos θ (four times per neuron and RK4 step: most of the simulation's time).
@@ -82,7 +78,7 @@ pub enum CosImpl {
     /// neuron steps, and the same bits on every platform and instruction set (only +, −, ×). The default.
     #[default]
     Fast,
-    /// The platform's `f64::cos` (glibc on Linux), one neuron at a time: what the project used before
+    /// The platform's `f64::cos` (glibc on Linux), one call per argument: what the project used before
     /// 2026-11-29, kept for comparison; its last bits depend on the C library.
     Libm,
 }

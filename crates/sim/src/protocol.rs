@@ -71,7 +71,7 @@ impl Default for NetworkParams {
             initial: InitialWeights::Gaussian,
             tau_s_ms: 20.0,
             dt_ms: 1.0,
-            cos: crate::CosImpl::Fast,
+            cos: crate::CosImpl::default(),
         }
     }
 }
@@ -171,15 +171,18 @@ impl NetworkParams {
             InitialWeights::Zero => SparseRows::zero_mask(self.n, self.p, rng),
         }
     }
+    /// N theta neurons with phases drawn from `rng` and cos θ evaluated as `cos` says.
+    pub fn theta_neurons(&self, rng: &mut dyn RngCore) -> crate::Theta {
+        crate::Theta::new(self.n, rng).with_cos(self.cos)
+    }
     /// Build a theta-neuron network with weights `w`, initial phases drawn from `rng`.
     pub fn theta_network(
         &self,
         w: SparseRows,
         rng: &mut dyn RngCore,
     ) -> Result<Network<crate::Theta>, SimError> {
-        let neurons = crate::Theta::new(self.n, rng).with_cos(self.cos);
         Network::new(
-            neurons,
+            self.theta_neurons(rng),
             w,
             units::ms_to_tau(self.dt_ms),
             units::ms_to_tau(self.tau_s_ms),

@@ -11,7 +11,8 @@ fn quick_run_passes_published_checks() {
 }
 
 /// Same seed, `--threads 1` vs `--threads 2` vs two trainings at once (`--jobs 2`): identical metrics (RLS
-/// rows are independent and each row's arithmetic is sequential; design.md §5). A reduced run (few loops) keeps this test short.
+/// rows are independent and each row's arithmetic is sequential; design.md §5). A reduced run (few loops)
+/// keeps this test short.
 #[test]
 fn thread_count_does_not_change_metrics() {
     let dir = std::env::temp_dir().join(format!("fig1-threads-{}", std::process::id()));

@@ -22,7 +22,7 @@ use spikelearn_sim::protocol::{
 };
 use spikelearn_sim::{
     CellType, Input, Izhikevich, IzhikevichParams, LearnMode, Lif, LifParams, Network, NeuronModel,
-    Recorder, RlsLearner, SimError, SpikeRecorder, Theta, TraceRecorder, Trial, Variable, units,
+    Recorder, RlsLearner, SimError, SpikeRecorder, TraceRecorder, Trial, Variable, units,
 };
 use spikelearn_targets::{ProductOfSinesParams, TargetSpec};
 
@@ -732,7 +732,7 @@ impl Experiment for Fig3Supp2 {
                     ModelKind::Theta => train_and_test(
                         &setup,
                         kind,
-                        build(p, Theta::new(n, init).with_cos(p.network.cos), w0.clone())?,
+                        build(p, p.network.theta_neurons(init), w0.clone())?,
                     ),
                 }
             };

@@ -7,8 +7,8 @@
 //!
 //! `--kernel`: `packed` (default, exact f64), `reference`, or `packed_f32` (opt-in f32 storage of the RLS
 //! matrices, `Kernel::PackedF32`; its drift from f64 is bounded by `tests/f32_drift.rs`).
-//! `--cos`: `fast` (default, the vectorised cos θ of `CosImpl::Fast`) or `libm` (the platform's `cos`, one
-//! neuron at a time; the same training results, slower neuron steps).
+//! `--cos`: `fast` (default, the vectorised cos θ of `CosImpl::Fast`) or `libm` (the platform's `cos`; the
+//! same training results, slower neuron steps).
 //!
 //! Setup (paper-spec §3.6, Fig 3 row): N = 500 theta neurons, p = 0.3, σ = 1, τ_s = 20 ms, dt = 1 ms;
 //! protocol defaults (1000 ms free run, 100 ms stimulus, T = 1000 ms window, Δt = 2 ms, λ = 1, 30 loops);
@@ -56,7 +56,7 @@ enum KernelArg {
 enum CosArg {
     /// Vectorised cos, 8 neurons side by side (default; the same bits on every platform).
     Fast,
-    /// The platform's `cos`, one neuron at a time (within 2⁻⁵² of fast).
+    /// The platform's `cos`, one call per argument (within 2⁻⁵² of fast).
     Libm,
 }
 
