@@ -805,6 +805,33 @@ mod tests {
         }
     }
 
+    /// The advice of the allocation error names only kernels that store P in fewer bytes than the one
+    /// that failed.
+    #[test]
+    fn alloc_error_suggests_only_smaller_storage() {
+        let msg = |kernel| {
+            let Err(e) = RlsBank::new(&[0, 1 << 32], 1.0, kernel) else {
+                panic!("a bank of 2^32 inputs was built")
+            };
+            e.to_string()
+        };
+        let (r, p, f) = (
+            msg(Kernel::Reference),
+            msg(Kernel::Packed),
+            msg(Kernel::PackedF32),
+        );
+        assert!(
+            r.contains("kernel = \"packed\"") && r.contains("\"packed_f32\""),
+            "{r}"
+        );
+        assert!(
+            p.contains("kernel = \"packed_f32\"") && !p.contains("kernel = \"packed\""),
+            "{p}"
+        );
+        assert!(!f.contains("kernel = "), "{f}");
+        assert!(f.contains("lower connection probability"), "{f}");
+    }
+
     /// `MemAvailable` is read from its `/proc/meminfo` line in kB; anything else is unknown, not zero.
     #[test]
     fn mem_available_parses_meminfo() {

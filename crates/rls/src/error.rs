@@ -33,14 +33,14 @@ pub enum RlsError {
     /// 8 bytes each (4 for `PackedF32`).
     #[error(
         "rls: the P matrices of {rows} rows (mean K = {mean_k:.0} plastic inputs) need {:.1} GB with kernel \
-         \"{}\"{}; use fewer neurons or a lower connection probability p (P grows as N K²), or kernel = \
-         \"packed_f32\" (half the bytes of \"packed\")",
+         \"{}\"{}; use fewer neurons or a lower connection probability p (P grows as N K²){}",
         *bytes as f64 / 1e9,
         kernel.name(),
         match available {
             Some(a) => format!(", more than the {:.1} GB of memory available", *a as f64 / 1e9),
             None => " and could not be allocated".to_string(),
-        }
+        },
+        smaller_storage(*kernel)
     )]
     Alloc {
         /// Number of rows N.
@@ -54,4 +54,16 @@ pub enum RlsError {
         /// The memory the system reported available, when that is what the request exceeded.
         available: Option<u128>,
     },
+}
+
+/// The kernels that store P in fewer bytes than `kernel`, as the end of [`RlsError::Alloc`]'s advice.
+fn smaller_storage(kernel: crate::Kernel) -> &'static str {
+    match kernel {
+        crate::Kernel::Reference => {
+            ", or kernel = \"packed\" (about half the bytes of \"reference\") or \"packed_f32\" (a quarter)"
+        }
+        crate::Kernel::Packed => ", or kernel = \"packed_f32\" (half the bytes of \"packed\")",
+        // already the smallest storage
+        crate::Kernel::PackedF32 => "",
+    }
 }
